@@ -1,0 +1,28 @@
+use crate::{library, output};
+use anyhow::Result;
+use paperdex_store::Store;
+use std::path::Path;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Print as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
+    let store = library::open(data_dir)?;
+    let stats = store.stats()?;
+    if args.json {
+        output::print_json(&stats)?;
+    } else {
+        println!("papers          {}", stats.papers);
+        println!("records         {}", stats.records);
+        println!("merged papers   {}", stats.merged_papers);
+        println!("authors         {}", stats.authors);
+        println!("source files    {}", stats.sources);
+        println!("ingest batches  {}", stats.batches);
+    }
+    Ok(ExitCode::SUCCESS)
+}

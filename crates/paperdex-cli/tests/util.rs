@@ -1,0 +1,102 @@
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// The shared corpus beside the repository (CI clones the repo next to it).
+pub fn shared_corpus() -> PathBuf {
+    let p = repo_root().join("../shared/corpus");
+    assert!(p.is_dir(), "shared corpus not found at {}: CI puts shared/ beside the repo", p.display());
+    p
+}
+
+/// The five bundled seed listings, in corpus order.
+pub fn seed_listings() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(repo_root().join("data/seeds"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    v.sort();
+    assert_eq!(v.len(), 5);
+    v
+}
+
+#[derive(Debug)]
+pub struct Output {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// A fresh data directory and the binary pointed at it.
+pub struct Library {
+    dir: tempfile::TempDir,
+}
+
+impl Library {
+    pub fn new() -> Library {
+        Library { dir: tempfile::tempdir().unwrap() }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_paperdex"));
+        c.arg("--data-dir").arg(self.path()).args(args);
+        c.env_remove("PAPERDEX_DATA");
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        let out = self.command(args).output().unwrap();
+        Output {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub fn run_ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(out.code, Some(0), "paperdex {args:?} failed: {out:?}");
+        out.stdout
+    }
+
+    pub fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.run_ok(args)).unwrap()
+    }
+
+    pub fn json_lines(&self, args: &[&str]) -> Vec<Value> {
+        self.run_ok(args).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    }
+
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap()
+    }
+
+    /// Checks, straight from the database, that every batch is complete: each
+    /// stored file has exactly as many sources as its records, and every
+    /// paper has a source.
+    pub fn assert_whole_batches(&self) {
+        let db = rusqlite::Connection::open(self.path().join("library.sqlite")).unwrap();
+        let ok: String = db.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(ok, "ok");
+        let orphans: i64 = db
+            .query_row("SELECT COUNT(*) FROM papers WHERE id NOT IN (SELECT paper_id FROM sources)", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(orphans, 0, "papers without sources");
+        let mut stmt = db.prepare("SELECT file, COUNT(*) FROM sources GROUP BY file").unwrap();
+        let rows: Vec<(String, i64)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
+        for (file, count) in rows {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let v: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(count as usize, v.as_array().unwrap().len(), "{file} stored partially");
+        }
+    }
+}

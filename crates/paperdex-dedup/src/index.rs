@@ -1,0 +1,396 @@
+use crate::fingerprint::Fingerprint;
+use paperdex_model::{normalize_title, PaperId, RecordFields, SourceRecord};
+use rustc_hash::FxHashMap as HashMap;
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Minimum containment for two abstracts to be the same paper. Measured on
+/// the seed listings: true copies score 0.95–1.0 (reworded, glued and
+/// extended versions), while a workshop paper and its full version with
+/// largely shared text score 0.46.
+pub const ABSTRACT_THRESHOLD: f64 = 0.6;
+
+/// Abstracts with fewer shingles than this are too short to match on alone.
+const MIN_ABSTRACT_SHINGLES: usize = 80;
+
+/// An anchor shared by more papers than this is boilerplate ("state of the
+/// art") and says nothing about identity; skipping it bounds lookup cost.
+const MAX_ANCHOR_POSTINGS: usize = 64;
+
+/// Titles shorter than this (normalized) are too generic to match on.
+const MIN_TITLE_LEN: usize = 12;
+
+/// The kind of a persisted match key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum KeyKind {
+    /// arXiv id without version.
+    Arxiv = 1,
+    /// Normalized DOI.
+    Doi = 2,
+    /// Normalized title.
+    Title = 3,
+    /// An abstract anchor shingle.
+    Anchor = 4,
+}
+
+/// What a record can be matched on.
+#[derive(Debug, Clone, Default)]
+pub struct MatchKeys {
+    /// arXiv id without version.
+    pub arxiv_id: Option<String>,
+    /// Normalized DOI.
+    pub doi: Option<String>,
+    /// Normalized title, when long enough to be distinctive.
+    pub title: Option<String>,
+    /// Abstract fingerprint.
+    pub fingerprint: Fingerprint,
+    /// The listing file the record came from: a listing names each paper
+    /// once, so two records of one file are never the same paper.
+    pub listing: String,
+}
+
+impl MatchKeys {
+    /// The keys of a source record.
+    pub fn of(record: &SourceRecord) -> MatchKeys {
+        Self::from_fields(&record.fields, &record.file)
+    }
+
+    /// The keys of a record's fields, read from `listing`.
+    pub fn from_fields(f: &RecordFields, listing: &str) -> MatchKeys {
+        MatchKeys {
+            arxiv_id: f.arxiv_id.as_ref().map(|a| a.id.clone()),
+            doi: f.doi.clone(),
+            title: f
+                .title
+                .as_deref()
+                .map(normalize_title)
+                .filter(|t| t.len() >= MIN_TITLE_LEN),
+            fingerprint: f.abstract_text.as_deref().map(Fingerprint::of).unwrap_or_default(),
+            listing: listing.to_string(),
+        }
+    }
+
+    /// The hashed keys under which a paper with these keys is indexed, as
+    /// `(kind, hash)` pairs for persisting.
+    pub fn index_keys(&self) -> Vec<(KeyKind, i64)> {
+        let mut keys = Vec::new();
+        let mut push = |kind: KeyKind, value: &str| keys.push((kind, hash_key(kind, value)));
+        if let Some(a) = &self.arxiv_id {
+            push(KeyKind::Arxiv, a);
+        }
+        if let Some(d) = &self.doi {
+            push(KeyKind::Doi, d);
+        }
+        if let Some(t) = &self.title {
+            push(KeyKind::Title, t);
+        }
+        keys.extend(self.fingerprint.anchors().map(|h| (KeyKind::Anchor, h as i64)));
+        keys
+    }
+}
+
+fn hash_key(kind: KeyKind, value: &str) -> i64 {
+    let mut bytes = Vec::with_capacity(value.len() + 1);
+    bytes.push(kind as u8);
+    bytes.extend_from_slice(value.as_bytes());
+    xxh3_64(&bytes) as i64
+}
+
+/// Papers indexed by their match keys, to find candidates for a new record.
+#[derive(Debug, Default)]
+pub struct DedupIndex {
+    postings: HashMap<(KeyKind, i64), Vec<PaperId>>,
+    /// Anchors per paper, to require a share of them rather than a count.
+    anchor_counts: HashMap<PaperId, u32>,
+}
+
+/// A paper that shares keys with a record: the match keys of each of its
+/// source records, since a record may match any version the paper has.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// The paper.
+    pub paper_id: PaperId,
+    /// One entry per source record of the paper.
+    pub sources: Vec<MatchKeys>,
+}
+
+impl Candidate {
+    fn has_arxiv(&self, id: &str) -> bool {
+        self.sources.iter().any(|s| s.arxiv_id.as_deref() == Some(id))
+    }
+
+    fn has_doi(&self, doi: &str) -> bool {
+        self.sources.iter().any(|s| s.doi.as_deref() == Some(doi))
+    }
+
+    fn conflicts_with(&self, record: &MatchKeys) -> bool {
+        self.sources.iter().any(|s| ids_conflict(record, s))
+    }
+
+    fn from_listing(&self, listing: &str) -> bool {
+        self.sources.iter().any(|s| s.listing == listing)
+    }
+
+    fn has_title(&self, title: &str) -> bool {
+        self.sources.iter().any(|s| s.title.as_deref() == Some(title))
+    }
+
+    fn has_abstract(&self) -> bool {
+        self.sources.iter().any(|s| !s.fingerprint.is_empty())
+    }
+
+    /// The best containment against any source's abstract, with the size of
+    /// the smaller text of that pair.
+    fn abstract_score(&self, record: &MatchKeys) -> (f64, usize) {
+        self.sources
+            .iter()
+            .filter(|s| !s.fingerprint.is_empty())
+            .map(|s| {
+                let score = record.fingerprint.containment(&s.fingerprint);
+                (score, record.fingerprint.len().min(s.fingerprint.len()))
+            })
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .unwrap_or((0.0, 0))
+    }
+}
+
+impl DedupIndex {
+    /// An empty index.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records that `paper` is found under `key`.
+    pub fn insert(&mut self, kind: KeyKind, key: i64, paper: PaperId) {
+        let list = self.postings.entry((kind, key)).or_default();
+        // Past the cap the key is ignored at lookup, so its list need not grow.
+        if list.len() <= MAX_ANCHOR_POSTINGS && !list.contains(&paper) {
+            list.push(paper);
+            if kind == KeyKind::Anchor {
+                *self.anchor_counts.entry(paper).or_default() += 1;
+            }
+        }
+    }
+
+    /// Indexes every key of `keys` for `paper`.
+    pub fn insert_keys(&mut self, keys: &MatchKeys, paper: PaperId) {
+        for (kind, key) in keys.index_keys() {
+            self.insert(kind, key, paper);
+        }
+    }
+
+    /// Number of distinct keys indexed.
+    pub fn len(&self) -> usize {
+        self.postings.len()
+    }
+
+    /// True when nothing is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.postings.is_empty()
+    }
+
+    /// Papers that might be the record with `keys`: any sharing an id or
+    /// title, or enough abstract anchors. Containment above the threshold
+    /// implies sharing about that share of the smaller text's anchors; half
+    /// of it is required, so sampling noise does not lose true matches while
+    /// texts that share a few stock phrases are not verified at all.
+    pub fn candidate_papers(&self, keys: &MatchKeys) -> Vec<PaperId> {
+        let mut out: Vec<PaperId> = Vec::new();
+        let mut anchor_hits: HashMap<PaperId, u32> = HashMap::default();
+        let mut anchors = 0u32;
+        for (kind, key) in keys.index_keys() {
+            if kind == KeyKind::Anchor {
+                anchors += 1;
+            }
+            let Some(list) = self.postings.get(&(kind, key)) else {
+                continue;
+            };
+            if kind != KeyKind::Anchor {
+                out.extend(list.iter().copied());
+            } else if list.len() <= MAX_ANCHOR_POSTINGS {
+                for &p in list {
+                    *anchor_hits.entry(p).or_default() += 1;
+                }
+            }
+        }
+        out.extend(anchor_hits.into_iter().filter_map(|(p, hits)| {
+            let theirs = self.anchor_counts.get(&p).copied().unwrap_or(0);
+            let smaller = anchors.min(theirs) as f64;
+            let needed = ((smaller * ABSTRACT_THRESHOLD / 2.0).floor() as u32).max(1);
+            (hits >= needed).then_some(p)
+        }));
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// The rule by which a record joined a paper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchRule {
+    /// No paper matched: the record starts a new one.
+    New,
+    /// Same arXiv id.
+    ArxivId,
+    /// Same DOI.
+    Doi,
+    /// Same normalized title (and abstracts, where both have one, not unrelated).
+    Title,
+    /// Near-duplicate abstract.
+    Abstract,
+}
+
+impl MatchRule {
+    /// The rule's name as stored and shown.
+    pub fn name(self) -> &'static str {
+        match self {
+            MatchRule::New => "new",
+            MatchRule::ArxivId => "arxiv-id",
+            MatchRule::Doi => "doi",
+            MatchRule::Title => "title",
+            MatchRule::Abstract => "abstract",
+        }
+    }
+}
+
+/// The outcome of matching one record against its candidates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchDecision {
+    /// The paper matched, or `None` for a new paper.
+    pub paper_id: Option<PaperId>,
+    /// Which rule decided.
+    pub rule: MatchRule,
+    /// The score: 1.0 for identifiers, abstract containment otherwise.
+    pub score: f64,
+    /// A sentence explaining the decision.
+    pub detail: String,
+}
+
+/// Applies the matching rules: same arXiv id, else same DOI, else (among
+/// candidates whose ids do not conflict and that are not from the same
+/// listing) the same title, else the most similar abstract above
+/// [`ABSTRACT_THRESHOLD`]. Two papers with different arXiv ids never merge.
+pub fn decide(record: &MatchKeys, candidates: &[Candidate]) -> MatchDecision {
+    if let Some(a) = &record.arxiv_id {
+        if let Some(c) = candidates.iter().find(|c| c.has_arxiv(a)) {
+            return matched(c, MatchRule::ArxivId, 1.0, format!("same arXiv id {a}"));
+        }
+    }
+    if let Some(d) = &record.doi {
+        if let Some(c) = candidates.iter().find(|c| c.has_doi(d) && !c.conflicts_with(record)) {
+            return matched(c, MatchRule::Doi, 1.0, format!("same DOI {d}"));
+        }
+    }
+    let mut best: Option<(bool, f64, &Candidate)> = None;
+    for c in candidates {
+        if c.conflicts_with(record) || c.from_listing(&record.listing) {
+            continue;
+        }
+        let (score, smaller) = c.abstract_score(record);
+        let both_abstracts = !record.fingerprint.is_empty() && c.has_abstract();
+        let same_title = record.title.as_deref().is_some_and(|t| c.has_title(t));
+        let by_title = same_title && (!both_abstracts || score >= 0.2);
+        let by_abstract = score >= ABSTRACT_THRESHOLD && smaller >= MIN_ABSTRACT_SHINGLES;
+        if !(by_title || by_abstract) {
+            continue;
+        }
+        // A title match outranks an abstract-only match; among equals the higher score wins.
+        if best.is_none_or(|(t, s, _)| (by_title, score) > (t, s)) {
+            best = Some((by_title, score, c));
+        }
+    }
+    match best {
+        Some((true, score, c)) => {
+            let detail = if !record.fingerprint.is_empty() && c.has_abstract() {
+                format!("same normalized title; abstracts {:.0}% shared", score * 100.0)
+            } else {
+                "same normalized title".to_string()
+            };
+            matched(c, MatchRule::Title, if record.fingerprint.is_empty() { 1.0 } else { score }, detail)
+        }
+        Some((false, score, c)) => matched(
+            c,
+            MatchRule::Abstract,
+            score,
+            format!(
+                "abstract near-duplicate: {:.0}% of the shorter abstract's {}-character shingles shared (threshold {:.0}%)",
+                score * 100.0,
+                crate::SHINGLE_LEN,
+                ABSTRACT_THRESHOLD * 100.0
+            ),
+        ),
+        None => MatchDecision {
+            paper_id: None,
+            rule: MatchRule::New,
+            score: 0.0,
+            detail: "no paper shares an id, title or abstract".to_string(),
+        },
+    }
+}
+
+fn matched(c: &Candidate, rule: MatchRule, score: f64, detail: String) -> MatchDecision {
+    MatchDecision { paper_id: Some(c.paper_id), rule, score, detail }
+}
+
+fn ids_conflict(a: &MatchKeys, b: &MatchKeys) -> bool {
+    let differ = |x: &Option<String>, y: &Option<String>| matches!((x, y), (Some(x), Some(y)) if x != y);
+    differ(&a.arxiv_id, &b.arxiv_id) || differ(&a.doi, &b.doi)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ABSTRACT: &str = "We introduce the Mutual Information Machine, an autoencoder model for learning \
+        joint distributions over observations and latent states. The model formulation reflects two key \
+        design principles: symmetry and mutual information, and we show that the objective can be bounded.";
+
+    fn keys(arxiv: Option<&str>, title: Option<&str>, abs: &str, listing: &str) -> MatchKeys {
+        MatchKeys {
+            arxiv_id: arxiv.map(str::to_string),
+            doi: None,
+            title: title.map(normalize_title),
+            fingerprint: Fingerprint::of(abs),
+            listing: listing.to_string(),
+        }
+    }
+
+    fn candidate(id: PaperId, keys: MatchKeys) -> Candidate {
+        Candidate { paper_id: id, sources: vec![keys] }
+    }
+
+    #[test]
+    fn same_abstract_without_ids_merges_by_abstract() {
+        let existing = candidate(1, keys(Some("1910.03175"), None, ABSTRACT, "a.txt"));
+        let glued = ABSTRACT.replace("latent states", "latentstates");
+        let d = decide(&keys(None, Some("MIM"), &glued, "b.txt"), &[existing]);
+        assert_eq!((d.paper_id, d.rule), (Some(1), MatchRule::Abstract));
+        assert!(d.score > 0.9);
+    }
+
+    #[test]
+    fn different_arxiv_ids_never_merge() {
+        let existing = candidate(1, keys(Some("1910.03175"), Some("MIM"), ABSTRACT, "a.txt"));
+        let d = decide(&keys(Some("1910.04153"), Some("MIM"), ABSTRACT, "b.txt"), &[existing]);
+        assert_eq!(d.rule, MatchRule::New);
+    }
+
+    #[test]
+    fn records_of_one_listing_never_merge() {
+        let existing = candidate(1, keys(None, None, ABSTRACT, "a.txt"));
+        let d = decide(&keys(None, None, ABSTRACT, "a.txt"), &[existing]);
+        assert_eq!(d.rule, MatchRule::New);
+    }
+
+    #[test]
+    fn index_finds_candidates_by_anchor_and_id() {
+        let mut index = DedupIndex::new();
+        index.insert_keys(&keys(Some("1910.03175"), None, ABSTRACT, "a.txt"), 7);
+        let probe = keys(None, None, &format!("{ABSTRACT} An extra paragraph."), "b.txt");
+        assert_eq!(index.candidate_papers(&probe), vec![7]);
+        let probe = keys(Some("1910.03175"), None, "", "b.txt");
+        assert_eq!(index.candidate_papers(&probe), vec![7]);
+        let probe = keys(None, None, "An unrelated text about graph neural networks and their depth.", "b.txt");
+        assert!(index.candidate_papers(&probe).is_empty());
+    }
+}

@@ -1,0 +1,381 @@
+use crate::authors::resolve_author;
+use crate::report::{FileReport, IngestReport};
+use crate::IngestError;
+use paperdex_dedup::{
+    decide, merge_fields, Candidate, DedupIndex, KeyKind, MatchKeys, MatchRule, MergeInput,
+};
+use paperdex_formats::{parse_file, Parsed};
+use paperdex_model::{
+    AuthorRef, Format, MergeNote, Paper, PaperId, PersonName, SourceRecord,
+};
+use paperdex_store::{NewSource, Store, StoreError, StoredSource, WriteTx};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use tracing::{info, instrument, warn};
+use xxhash_rust::xxh3::xxh3_128;
+
+/// How to ingest.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    /// Read every file as this format instead of detecting it.
+    pub format: Option<Format>,
+}
+
+/// Progress events, for a progress bar.
+#[derive(Debug, Clone)]
+pub enum Progress {
+    /// Files have been read and parsed; this many records will be stored.
+    Parsed {
+        /// Records across all files.
+        records: usize,
+    },
+    /// Another file was stored (or failed).
+    FileDone {
+        /// Records of that file.
+        records: usize,
+    },
+}
+
+/// Ingests files into a store, keeping a match index of the library.
+pub struct Ingestor<'s> {
+    store: &'s dyn Store,
+    index: DedupIndex,
+    /// Match keys of papers touched in this run, per source, so a record
+    /// matching a recent paper need not read its sources back.
+    candidates: HashMap<PaperId, Candidate>,
+}
+
+/// Every file under the given paths (directories recurse), sorted per path
+/// so that ingest order, and with it paper ids, is deterministic.
+pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
+    let mut files = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|source| IngestError::Path {
+            path: path.clone(),
+            source,
+        })?;
+        if meta.is_dir() {
+            let mut found: Vec<PathBuf> = walkdir::WalkDir::new(path)
+                .follow_links(true)
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file())
+                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                .map(|e| e.into_path())
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+impl<'s> Ingestor<'s> {
+    /// Loads the library's match keys.
+    #[instrument(skip_all)]
+    pub fn open(store: &'s dyn Store) -> Result<Self, IngestError> {
+        let mut index = DedupIndex::new();
+        store.for_each_match_key(&mut |kind, key, paper| {
+            if let Some(kind) = key_kind(kind) {
+                index.insert(kind, key, paper);
+            }
+        })?;
+        Ok(Ingestor { store, index, candidates: HashMap::new() })
+    }
+
+    /// Ingests files and directories. Each file is one batch.
+    pub fn ingest_paths(
+        &mut self,
+        paths: &[PathBuf],
+        options: &IngestOptions,
+        progress: &(dyn Fn(Progress) + Sync),
+    ) -> Result<IngestReport, IngestError> {
+        let files = collect_files(paths)?;
+        // Parsing is pure and per file, so it runs on every core while the
+        // single writer stores files in order.
+        let parsed: Vec<(String, Result<Parsed, String>)> = files
+            .par_iter()
+            .map(|path| {
+                let name = path.display().to_string();
+                let result = std::fs::read(path)
+                    .map_err(|e| format!("cannot read {name}: {e}"))
+                    .and_then(|bytes| parse_file(&name, &bytes, options.format).map_err(|e| e.to_string()));
+                (name, result)
+            })
+            .collect();
+        let records = parsed
+            .iter()
+            .map(|(_, p)| p.as_ref().map_or(0, |p| p.records.len()))
+            .sum();
+        progress(Progress::Parsed { records });
+        let mut report = IngestReport::default();
+        for (name, result) in parsed {
+            let file_report = match result {
+                Ok(parsed) => self.ingest_parsed(&name, parsed)?,
+                Err(message) => {
+                    warn!(file = %name, %message, "file not ingested");
+                    FileReport { file: name, failed: Some(message), ..Default::default() }
+                }
+            };
+            progress(Progress::FileDone { records: file_report.records });
+            report.files.push(file_report);
+        }
+        Ok(report)
+    }
+
+    /// Ingests one file's bytes as one batch (`name` is stored as its file).
+    pub fn ingest_bytes(
+        &mut self,
+        name: &str,
+        bytes: &[u8],
+        options: &IngestOptions,
+    ) -> Result<FileReport, IngestError> {
+        match parse_file(name, bytes, options.format) {
+            Ok(parsed) => self.ingest_parsed(name, parsed),
+            Err(e) => Ok(FileReport { file: name.to_string(), failed: Some(e.to_string()), ..Default::default() }),
+        }
+    }
+
+    /// Stores one parsed file as one batch.
+    #[instrument(skip_all, fields(file = name))]
+    pub fn ingest_parsed(&mut self, name: &str, parsed: Parsed) -> Result<FileReport, IngestError> {
+        let mut report = FileReport {
+            file: name.to_string(),
+            format: Some(parsed.format.name().to_string()),
+            records: parsed.records.len(),
+            errors: parsed.errors,
+            ..Default::default()
+        };
+        // Hashing and fingerprinting are pure: do them on all cores first.
+        let prepared: Vec<(String, MatchKeys)> = parsed
+            .records
+            .par_iter()
+            .map(|r| (content_hash(r), MatchKeys::of(r)))
+            .collect();
+        let mut batch = BatchState::default();
+        let result = self.store.write(&format!("ingest {name}"), &mut |tx| {
+            batch = BatchState::default();
+            for (record, (hash, keys)) in parsed.records.iter().zip(&prepared) {
+                self.store_record(tx, record, hash, keys, &mut batch)?;
+            }
+            Ok(())
+        });
+        match result {
+            Ok(batch_id) => {
+                for (paper, keys) in batch.indexed {
+                    self.index.insert_keys(&keys, paper);
+                }
+                report.batch = Some(batch_id);
+                report.new_papers = batch.new_papers;
+                report.merged = batch.merged;
+                report.unchanged = batch.unchanged;
+                batch.changed.sort_unstable();
+                batch.changed.dedup();
+                report.changed_papers = batch.changed;
+                info!(records = report.records, new = report.new_papers, merged = report.merged, "file stored");
+            }
+            Err(e) => {
+                // The batch rolled back: forget what it taught the cache.
+                for paper in &batch.changed {
+                    self.candidates.remove(paper);
+                }
+                match e {
+                    StoreError::Aborted(message) => report.failed = Some(message),
+                    other => return Err(other.into()),
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    fn candidate(&mut self, tx: &mut dyn WriteTx, paper: PaperId) -> Result<Candidate, StoreError> {
+        if let Some(c) = self.candidates.get(&paper) {
+            return Ok(c.clone());
+        }
+        let sources = tx.sources_of(paper)?;
+        let c = Candidate {
+            paper_id: paper,
+            sources: sources.iter().map(|s| MatchKeys::from_fields(&s.fields, &s.file)).collect(),
+        };
+        self.candidates.insert(paper, c.clone());
+        Ok(c)
+    }
+
+    fn store_record(
+        &mut self,
+        tx: &mut dyn WriteTx,
+        record: &SourceRecord,
+        hash: &str,
+        keys: &MatchKeys,
+        batch: &mut BatchState,
+    ) -> Result<(), StoreError> {
+        if tx.source_exists(hash)? {
+            batch.unchanged += 1;
+            return Ok(());
+        }
+        let mut ids = self.index.candidate_papers(keys);
+        ids.extend(batch.overlay.candidate_papers(keys));
+        ids.sort_unstable();
+        ids.dedup();
+        let mut candidates = Vec::with_capacity(ids.len());
+        for id in ids {
+            candidates.push(self.candidate(tx, id)?);
+        }
+        let decision = decide(keys, &candidates);
+        let paper_id = match decision.paper_id {
+            Some(id) => {
+                batch.merged += 1;
+                id
+            }
+            None => {
+                batch.new_papers += 1;
+                tx.new_paper()?
+            }
+        };
+        let source_id = tx.insert_source(&NewSource {
+            paper_id,
+            content_hash: hash,
+            record,
+            rule: decision.rule.name(),
+            score: decision.score,
+            detail: &decision.detail,
+        })?;
+        let sources = if decision.rule == MatchRule::New {
+            vec![StoredSource {
+                id: source_id,
+                paper_id,
+                format: record.format,
+                file: record.file.clone(),
+                line: record.line,
+                index: record.index,
+                raw: String::new(),
+                fields: record.fields.clone(),
+                rule: decision.rule.name().to_string(),
+                score: decision.score,
+                detail: decision.detail.clone(),
+                batch_id: tx.batch_id(),
+            }]
+        } else {
+            tx.sources_of(paper_id)?
+        };
+        // Authors the paper already had are evidence for initials variants.
+        let previous_authors = match decision.rule {
+            MatchRule::New => Vec::new(),
+            _ => tx.paper_author_ids(paper_id)?,
+        };
+        let paper = build_paper(tx, paper_id, &sources, &previous_authors)?;
+        let mut all_keys: Vec<(u8, i64)> = Vec::new();
+        let entry = self
+            .candidates
+            .entry(paper_id)
+            .or_insert_with(|| Candidate { paper_id, sources: Vec::new() });
+        entry.sources.push(keys.clone());
+        for source_keys in &entry.sources {
+            for (kind, key) in source_keys.index_keys() {
+                all_keys.push((kind as u8, key));
+            }
+        }
+        all_keys.sort_unstable();
+        all_keys.dedup();
+        tx.save_paper(&paper, &all_keys)?;
+        batch.overlay.insert_keys(keys, paper_id);
+        batch.indexed.push((paper_id, keys.clone()));
+        batch.changed.push(paper_id);
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct BatchState {
+    /// Keys added by this batch, visible to its later records but only
+    /// merged into the ingestor's index once the batch commits.
+    overlay: DedupIndex,
+    indexed: Vec<(PaperId, MatchKeys)>,
+    changed: Vec<PaperId>,
+    new_papers: usize,
+    merged: usize,
+    unchanged: usize,
+}
+
+fn key_kind(kind: u8) -> Option<KeyKind> {
+    [KeyKind::Arxiv, KeyKind::Doi, KeyKind::Title, KeyKind::Anchor]
+        .into_iter()
+        .find(|k| *k as u8 == kind)
+}
+
+/// A record's identity: its format and verbatim text. The same record read
+/// again, from any file, is recognized and not stored twice.
+fn content_hash(record: &SourceRecord) -> String {
+    let mut bytes = Vec::with_capacity(record.raw.len() + 32);
+    bytes.extend_from_slice(record.format.name().as_bytes());
+    bytes.push(0);
+    bytes.extend_from_slice(record.raw.as_bytes());
+    format!("{:032x}", xxh3_128(&bytes))
+}
+
+/// Merges a paper from all its sources and resolves its authors.
+fn build_paper(
+    tx: &mut dyn WriteTx,
+    paper_id: PaperId,
+    sources: &[StoredSource],
+    known_authors: &[i64],
+) -> Result<Paper, StoreError> {
+    let inputs: Vec<MergeInput<'_>> = sources
+        .iter()
+        .map(|s| MergeInput { source_id: s.id, format: s.format, fields: &s.fields })
+        .collect();
+    let merged = merge_fields(&inputs);
+    let coauthor_keys: Vec<String> = merged
+        .authors
+        .iter()
+        .filter_map(|a| PersonName::parse(a))
+        .map(|n| n.key())
+        .collect();
+    let mut authors: Vec<AuthorRef> = Vec::with_capacity(merged.authors.len());
+    for (i, name) in merged.authors.iter().enumerate() {
+        let others: Vec<String> = coauthor_keys
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, k)| k.clone())
+            .collect();
+        if let Some(id) = resolve_author(tx, name, known_authors, &others)? {
+            if !authors.iter().any(|a| a.id == id) {
+                authors.push(AuthorRef { id, name: name.clone() });
+            }
+        }
+    }
+    Ok(Paper {
+        id: paper_id,
+        title: merged.title,
+        title_derived: merged.title_derived,
+        authors,
+        abstract_text: merged.abstract_text,
+        tldr: merged.tldr,
+        tldr_generated: false,
+        arxiv_id: merged.arxiv_id,
+        doi: merged.doi,
+        venue: merged.venue,
+        year: merged.year,
+        date: merged.date,
+        categories: merged.categories,
+        comments: merged.comments,
+        links: merged.links,
+        citation_count: merged.citation_count,
+        upvotes: merged.upvotes,
+        field_sources: merged.field_sources,
+        merges: sources
+            .iter()
+            .map(|s| MergeNote {
+                source_id: s.id,
+                rule: s.rule.clone(),
+                score: s.score,
+                detail: s.detail.clone(),
+            })
+            .collect(),
+    })
+}
+

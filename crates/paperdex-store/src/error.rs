@@ -1,0 +1,34 @@
+use std::path::PathBuf;
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database could not be opened or created.
+    #[error("cannot open library at {path}: {source}")]
+    Open {
+        /// The database file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The schema could not be brought up to date.
+    #[error("cannot migrate library schema: {0}")]
+    Migrate(#[from] rusqlite_migration::Error),
+    /// A database operation failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A stored JSON value could not be read back.
+    #[error("corrupt stored value in {what}: {source}")]
+    Corrupt {
+        /// Which table or field.
+        what: &'static str,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A caller-supplied callback failed; the batch was rolled back.
+    #[error("{0}")]
+    Aborted(String),
+}

@@ -1,0 +1,95 @@
+//! The library's storage.
+//!
+//! [`Store`] is the narrow interface every other part uses: one write
+//! transaction per ingest batch ([`Store::write`] with a [`WriteTx`]), and
+//! snapshot reads of papers, sources and authors. [`SqliteStore`] is the
+//! embedded backend (one file in the data directory, WAL mode, migrations);
+//! a server backend implements the same traits.
+//!
+//! Architecture invariant: the store is the source of truth. Full-text and
+//! vector indexes are derived from it and track it through batch ids
+//! ([`Store::papers_changed_since`]).
+#![deny(missing_docs)]
+
+mod error;
+mod sqlite;
+mod types;
+
+pub use error::StoreError;
+pub use sqlite::SqliteStore;
+pub use types::{
+    AuthorInfo, AuthorSummary, Collaborator, NewSource, PaperFilter, Stats, StoredSource,
+    UserItem,
+};
+
+use paperdex_model::{Paper, PaperId, SourceId};
+
+/// Result alias for store operations.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The operations of one write transaction. Everything done through it
+/// commits together or not at all.
+pub trait WriteTx {
+    /// The id of the batch this transaction writes.
+    fn batch_id(&self) -> i64;
+    /// Whether a source record with this content hash is already stored.
+    fn source_exists(&mut self, content_hash: &str) -> Result<bool>;
+    /// Stores a source record attached to `paper_id`.
+    fn insert_source(&mut self, source: &NewSource<'_>) -> Result<SourceId>;
+    /// Reserves an id for a new paper (saved later with [`WriteTx::save_paper`]).
+    fn new_paper(&mut self) -> Result<PaperId>;
+    /// Every stored source of a paper, oldest first.
+    fn sources_of(&mut self, paper: PaperId) -> Result<Vec<StoredSource>>;
+    /// Saves a paper's merged fields, its author list and its match keys.
+    fn save_paper(&mut self, paper: &Paper, match_keys: &[(u8, i64)]) -> Result<()>;
+    /// The authors a paper currently lists, in order.
+    fn paper_author_ids(&mut self, paper: PaperId) -> Result<Vec<i64>>;
+    /// The author with this identity key.
+    fn author_by_key(&mut self, key: &str) -> Result<Option<i64>>;
+    /// Authors sharing a family name: `(id, display name)`.
+    fn authors_by_family(&mut self, family_key: &str) -> Result<Vec<(i64, String)>>;
+    /// Identity keys of everyone who has co-authored with `author`.
+    fn coauthor_keys(&mut self, author: i64) -> Result<Vec<String>>;
+    /// Creates an author.
+    fn insert_author(&mut self, key: &str, family_key: &str, name: &str) -> Result<i64>;
+    /// Records a spelling of an author's name.
+    fn add_author_name(&mut self, author: i64, name: &str) -> Result<()>;
+}
+
+/// The library's storage backend.
+pub trait Store: Send + Sync {
+    /// Runs `f` in one write transaction (a batch). Commits when `f` returns
+    /// `Ok`; rolls back, leaving the library as it was, otherwise.
+    fn write(
+        &self,
+        label: &str,
+        f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>,
+    ) -> Result<i64>;
+    /// Visits every stored match key as `(kind, key, paper)`.
+    fn for_each_match_key(&self, f: &mut dyn FnMut(u8, i64, PaperId)) -> Result<()>;
+    /// Counts.
+    fn stats(&self) -> Result<Stats>;
+    /// A paper by library id.
+    fn paper(&self, id: PaperId) -> Result<Option<Paper>>;
+    /// Resolves a paper id, an arXiv id (with or without version) or a DOI.
+    fn resolve_paper(&self, ident: &str) -> Result<Option<PaperId>>;
+    /// The stored sources of a paper, oldest first.
+    fn sources(&self, id: PaperId) -> Result<Vec<StoredSource>>;
+    /// Papers matching a filter, newest first.
+    fn list_papers(&self, filter: &PaperFilter) -> Result<Vec<Paper>>;
+    /// Papers written or updated by batches after `batch`, in id order, with
+    /// the last batch id seen; derived indexes catch up through this.
+    fn papers_changed_since(&self, batch: i64) -> Result<(Vec<Paper>, i64)>;
+    /// The newest batch id (0 for an empty library).
+    fn last_batch(&self) -> Result<i64>;
+    /// Authors whose name matches `query` (exact identity first).
+    fn find_authors(&self, query: &str) -> Result<Vec<AuthorSummary>>;
+    /// An author's page: name variants, papers, collaborators.
+    fn author(&self, id: i64) -> Result<Option<AuthorInfo>>;
+    /// Stores a value of the user's own data (stars, follows, digest state).
+    fn put_user_item(&self, kind: &str, key: &str, value: &str) -> Result<()>;
+    /// Removes a value of the user's own data; true when it existed.
+    fn delete_user_item(&self, kind: &str, key: &str) -> Result<bool>;
+    /// Every value of one kind of the user's own data.
+    fn user_items(&self, kind: &str) -> Result<Vec<UserItem>>;
+}

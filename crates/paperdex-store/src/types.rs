@@ -1,0 +1,132 @@
+use paperdex_model::{Format, Paper, PaperId, RecordFields, SourceId, SourceRecord};
+use serde::{Deserialize, Serialize};
+
+/// A source record about to be stored.
+#[derive(Debug, Clone)]
+pub struct NewSource<'a> {
+    /// The paper it belongs to.
+    pub paper_id: PaperId,
+    /// Hash of format and verbatim text: the record's identity.
+    pub content_hash: &'a str,
+    /// The record.
+    pub record: &'a SourceRecord,
+    /// The matching rule that attached it.
+    pub rule: &'a str,
+    /// The rule's score.
+    pub score: f64,
+    /// The explanation.
+    pub detail: &'a str,
+}
+
+/// A stored source record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredSource {
+    /// Source id.
+    pub id: SourceId,
+    /// Paper it belongs to.
+    pub paper_id: PaperId,
+    /// Format read as.
+    pub format: Format,
+    /// File it came from.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 0-based record index in the file.
+    pub index: usize,
+    /// Verbatim text.
+    pub raw: String,
+    /// Parsed fields.
+    pub fields: RecordFields,
+    /// Matching rule.
+    pub rule: String,
+    /// Rule score.
+    pub score: f64,
+    /// Explanation.
+    pub detail: String,
+    /// Batch that stored it.
+    pub batch_id: i64,
+}
+
+/// Library counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Distinct papers.
+    pub papers: u64,
+    /// Stored source records.
+    pub records: u64,
+    /// Distinct authors.
+    pub authors: u64,
+    /// Distinct source files.
+    pub sources: u64,
+    /// Ingest batches committed.
+    pub batches: u64,
+    /// Papers built from more than one record.
+    pub merged_papers: u64,
+}
+
+/// Filters for listing papers. Empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct PaperFilter {
+    /// Only papers by any of these author ids.
+    pub author_ids: Option<Vec<i64>>,
+    /// Earliest year, inclusive.
+    pub year_from: Option<i32>,
+    /// Latest year, inclusive.
+    pub year_to: Option<i32>,
+    /// Venue contains this text (case-insensitive).
+    pub venue: Option<String>,
+    /// Some source file path contains this text.
+    pub source: Option<String>,
+    /// At most this many (default: all).
+    pub limit: Option<usize>,
+    /// Skip this many.
+    pub offset: usize,
+}
+
+/// An author with their paper count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorSummary {
+    /// Author id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// Papers in the library.
+    pub papers: u64,
+}
+
+/// A collaborating author and the number of shared papers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Collaborator {
+    /// The collaborator.
+    pub author: AuthorSummary,
+    /// Papers written together.
+    pub shared_papers: u64,
+}
+
+/// An author's page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuthorInfo {
+    /// Author id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// Every spelling seen.
+    pub name_variants: Vec<String>,
+    /// Their papers, newest first.
+    pub papers: Vec<Paper>,
+    /// Co-authors ranked by shared papers.
+    pub collaborators: Vec<Collaborator>,
+}
+
+/// One stored item of the user's own data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserItem {
+    /// Kind (`star`, `follow`, `digest`).
+    pub kind: String,
+    /// Key within the kind.
+    pub key: String,
+    /// Value (JSON or text).
+    pub value: String,
+    /// When it was stored (RFC 3339, UTC).
+    pub created_at: String,
+}
