@@ -12,7 +12,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "paperdex", version, about = "Research-paper discovery: one library of every paper in your listings")]
+#[command(
+    name = "paperdex",
+    version,
+    about = "Research-paper discovery: one library of every paper in your listings"
+)]
 struct Cli {
     /// Library directory [default: the platform's per-user data directory]
     #[arg(long, global = true, env = "PAPERDEX_DATA", value_name = "DIR")]

@@ -26,7 +26,19 @@ pub fn paper_line(p: &paperdex_model::Paper) -> String {
     if p.authors.len() > 3 {
         authors.push("et al.");
     }
-    let year = p.year.map(|y| y.to_string()).unwrap_or_else(|| "----".into());
-    let derived = if p.title_derived { " [derived title]" } else { "" };
-    format!("{:>6}  {year}  {}{derived}  — {}", p.id, p.title, authors.join(", "))
+    let year = p
+        .year
+        .map(|y| y.to_string())
+        .unwrap_or_else(|| "----".into());
+    let derived = if p.title_derived {
+        " [derived title]"
+    } else {
+        ""
+    };
+    format!(
+        "{:>6}  {year}  {}{derived}  — {}",
+        p.id,
+        p.title,
+        authors.join(", ")
+    )
 }

@@ -40,15 +40,34 @@ fn the_two_mim_papers_stay_apart_and_the_profile_owner_is_an_author() {
     for paper in [&a, &b] {
         let sources = paper["sources"].as_array().unwrap();
         assert_eq!(sources.len(), 2, "{paper}");
-        let formats: Vec<&str> = sources.iter().map(|s| s["format"].as_str().unwrap()).collect();
-        assert!(formats.contains(&"profile-page") && formats.contains(&"arxiv-listing"), "{formats:?}");
-        let authors: Vec<&str> = paper["authors"].as_array().unwrap().iter().map(|x| x["name"].as_str().unwrap()).collect();
+        let formats: Vec<&str> = sources
+            .iter()
+            .map(|s| s["format"].as_str().unwrap())
+            .collect();
+        assert!(
+            formats.contains(&"profile-page") && formats.contains(&"arxiv-listing"),
+            "{formats:?}"
+        );
+        let authors: Vec<&str> = paper["authors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["name"].as_str().unwrap())
+            .collect();
         assert!(authors.iter().any(|n| n.contains("Swersky")), "{authors:?}");
-        let rules: Vec<&str> = paper["merges"].as_array().unwrap().iter().map(|m| m["rule"].as_str().unwrap()).collect();
+        let rules: Vec<&str> = paper["merges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["rule"].as_str().unwrap())
+            .collect();
         assert!(rules.contains(&"abstract"), "{rules:?}");
     }
     assert_eq!(a["title"], "MIM: Mutual Information Machine");
-    assert_eq!(b["title"], "High Mutual Information in Representation Learning with Symmetric Variational Inference");
+    assert_eq!(
+        b["title"],
+        "High Mutual Information in Representation Learning with Symmetric Variational Inference"
+    );
     // The owner of the profile page is an author of all ten of its papers.
     let author = lib.json(&["author", "Swersky, Kevin", "--json"]);
     assert_eq!(author["papers"].as_array().unwrap().len(), 10, "{author}");
@@ -74,9 +93,19 @@ fn titles_missing_from_every_source_are_derived_and_marked() {
     lib.run_ok(&["ingest", util::seed_listings()[2].to_str().unwrap()]);
     let papers = lib.json_lines(&["list", "--json", "-n", "500"]);
     assert_eq!(papers.len(), 150);
-    let first = papers.iter().find(|p| p["tldr"].as_str().is_some_and(|t| t.starts_with("We study how neural networks trained"))).unwrap();
+    let first = papers
+        .iter()
+        .find(|p| {
+            p["tldr"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("We study how neural networks trained"))
+        })
+        .unwrap();
     assert_eq!(first["title_derived"], true);
-    assert_eq!(first["title"], "We study how neural networks trained by gradient descent extrapolate");
+    assert_eq!(
+        first["title"],
+        "We study how neural networks trained by gradient descent extrapolate"
+    );
 }
 
 #[test]
@@ -84,7 +113,11 @@ fn bad_files_are_named_and_cost_nothing_else() {
     let lib = Library::new();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("junk.bin"), [0u8, 159, 146, 150, 0, 1, 2]).unwrap();
-    std::fs::write(dir.path().join("prose.txt"), "Just a note to myself.\nNothing to see here.\n").unwrap();
+    std::fs::write(
+        dir.path().join("prose.txt"),
+        "Just a note to myself.\nNothing to see here.\n",
+    )
+    .unwrap();
     std::fs::copy(&util::seed_listings()[0], dir.path().join("good.txt")).unwrap();
     let out = lib.run(&["ingest", dir.path().to_str().unwrap()]);
     assert_eq!(out.code, Some(1), "partial failure exits 1: {out:?}");
@@ -107,7 +140,11 @@ fn a_malformed_json_record_is_reported_by_index_and_the_rest_ingests() {
     .unwrap();
     let out = lib.run(&["ingest", path.to_str().unwrap()]);
     assert_eq!(out.code, Some(1));
-    assert!(out.stderr.contains("venue2020.json") && out.stderr.contains("record 2"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("venue2020.json") && out.stderr.contains("record 2"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(lib.json(&["stats", "--json"])["papers"], 2);
 }
 
@@ -120,7 +157,9 @@ fn list_filters_by_author_year_venue_and_source() {
     let all = lib.json_lines(&["list", "--json"]).len();
     let icml = lib.json_lines(&["list", "--json", "--venue", "icml"]);
     assert!(!icml.is_empty() && icml.len() < all);
-    assert!(icml.iter().all(|p| p["venue"].as_str().unwrap().to_lowercase().contains("icml")));
+    assert!(icml
+        .iter()
+        .all(|p| p["venue"].as_str().unwrap().to_lowercase().contains("icml")));
     let y2019 = lib.json_lines(&["list", "--json", "--year", "2019"]);
     assert!(!y2019.is_empty() && y2019.iter().all(|p| p["year"] == 2019));
     let range = lib.json_lines(&["list", "--json", "--year", "2018..2019"]);
@@ -128,8 +167,14 @@ fn list_filters_by_author_year_venue_and_source() {
     let src = lib.json_lines(&["list", "--json", "--source", "000_96df"]);
     assert_eq!(src.len(), 10);
     // Listing records have no authors; pick a conference paper.
-    let with_authors = icml.iter().find(|p| !p["authors"].as_array().unwrap().is_empty()).unwrap();
-    let first_author = with_authors["authors"][0]["name"].as_str().unwrap().to_string();
+    let with_authors = icml
+        .iter()
+        .find(|p| !p["authors"].as_array().unwrap().is_empty())
+        .unwrap();
+    let first_author = with_authors["authors"][0]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let by_author = lib.json_lines(&["list", "--json", "--author", &first_author]);
     assert!(by_author.iter().any(|p| p["id"] == with_authors["id"]));
     assert!(by_author.len() < all);
@@ -146,15 +191,26 @@ fn show_resolves_ids_and_explains_merges() {
     }
     // In the glued listing an id belongs to the record before it.
     let p = lib.json(&["show", "arXiv:2006.16239", "--json"]);
-    assert_eq!(p["title"], "An Imitation Learning Approach for Cache Replacement");
+    assert_eq!(
+        p["title"],
+        "An Imitation Learning Approach for Cache Replacement"
+    );
     let simclr = lib.json(&["show", "2006.10029", "--json"]);
-    assert_eq!(simclr["title"], "Big Self-Supervised Models are Strong Semi-Supervised Learners");
+    assert_eq!(
+        simclr["title"],
+        "Big Self-Supervised Models are Strong Semi-Supervised Learners"
+    );
     let by_id = lib.json(&["show", &p["id"].to_string(), "--json"]);
     assert_eq!(by_id["id"], p["id"]);
     let merges = p["merges"].as_array().unwrap();
-    assert!(merges.iter().any(|m| m["detail"].as_str().unwrap().contains("shingles shared")));
+    assert!(merges
+        .iter()
+        .any(|m| m["detail"].as_str().unwrap().contains("shingles shared")));
     let human = lib.run_ok(&["show", "2006.16239"]);
-    assert!(human.contains("sources:") && human.contains("abstract"), "{human}");
+    assert!(
+        human.contains("sources:") && human.contains("abstract"),
+        "{human}"
+    );
     let missing = lib.run(&["show", "9999.99999"]);
     assert_eq!(missing.code, Some(2));
     assert!(missing.stderr.contains("no paper"), "{}", missing.stderr);
@@ -179,6 +235,9 @@ fn a_killed_ingest_leaves_whole_batches_and_finishing_matches_an_uninterrupted_r
     lib.run_ok(&["ingest", conf.to_str().unwrap()]);
     let finished = lib.json(&["stats", "--json"]);
     for key in ["papers", "records", "authors", "sources", "merged_papers"] {
-        assert_eq!(finished[key], expected[key], "{key}: {finished} vs {expected}");
+        assert_eq!(
+            finished[key], expected[key],
+            "{key}: {finished} vs {expected}"
+        );
     }
 }

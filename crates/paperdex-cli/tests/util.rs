@@ -3,13 +3,20 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// The shared corpus beside the repository (CI clones the repo next to it).
 pub fn shared_corpus() -> PathBuf {
     let p = repo_root().join("../shared/corpus");
-    assert!(p.is_dir(), "shared corpus not found at {}: CI puts shared/ beside the repo", p.display());
+    assert!(
+        p.is_dir(),
+        "shared corpus not found at {}: CI puts shared/ beside the repo",
+        p.display()
+    );
     p
 }
 
@@ -39,7 +46,9 @@ pub struct Library {
 
 impl Library {
     pub fn new() -> Library {
-        Library { dir: tempfile::tempdir().unwrap() }
+        Library {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -73,11 +82,18 @@ impl Library {
     }
 
     pub fn json_lines(&self, args: &[&str]) -> Vec<Value> {
-        self.run_ok(args).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+        self.run_ok(args)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
     }
 
     pub fn spawn(&self, args: &[&str]) -> Child {
-        self.command(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap()
+        self.command(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
     }
 
     /// Checks, straight from the database, that every batch is complete: each
@@ -85,18 +101,34 @@ impl Library {
     /// paper has a source.
     pub fn assert_whole_batches(&self) {
         let db = rusqlite::Connection::open(self.path().join("library.sqlite")).unwrap();
-        let ok: String = db.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        let ok: String = db
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(ok, "ok");
         let orphans: i64 = db
-            .query_row("SELECT COUNT(*) FROM papers WHERE id NOT IN (SELECT paper_id FROM sources)", [], |r| r.get(0))
+            .query_row(
+                "SELECT COUNT(*) FROM papers WHERE id NOT IN (SELECT paper_id FROM sources)",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(orphans, 0, "papers without sources");
-        let mut stmt = db.prepare("SELECT file, COUNT(*) FROM sources GROUP BY file").unwrap();
-        let rows: Vec<(String, i64)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
+        let mut stmt = db
+            .prepare("SELECT file, COUNT(*) FROM sources GROUP BY file")
+            .unwrap();
+        let rows: Vec<(String, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
         for (file, count) in rows {
             let text = std::fs::read_to_string(&file).unwrap();
             let v: Value = serde_json::from_str(&text).unwrap();
-            assert_eq!(count as usize, v.as_array().unwrap().len(), "{file} stored partially");
+            assert_eq!(
+                count as usize,
+                v.as_array().unwrap().len(),
+                "{file} stored partially"
+            );
         }
     }
 }

@@ -42,7 +42,10 @@ impl Fingerprint {
 
     /// The anchor shingles, used as index keys for candidate search.
     pub fn anchors(&self) -> impl Iterator<Item = u64> + '_ {
-        self.shingles.iter().copied().filter(|h| h % ANCHOR_RATE == 0)
+        self.shingles
+            .iter()
+            .copied()
+            .filter(|h| h % ANCHOR_RATE == 0)
     }
 
     /// Share of the smaller text's shingles found in the larger one. 1.0 when
@@ -79,14 +82,17 @@ mod tests {
 
     #[test]
     fn copies_with_lost_spaces_and_question_marks_are_identical() {
-        let b = A.replace("represent uncertainty", "representuncertainty").replace("Energy", "Energ?y");
+        let b = A
+            .replace("represent uncertainty", "representuncertainty")
+            .replace("Energy", "Energ?y");
         let s = Fingerprint::of(A).containment(&Fingerprint::of(&b));
         assert!(s > 0.95, "score {s}");
     }
 
     #[test]
     fn an_extra_paragraph_keeps_full_containment() {
-        let b = format!("{A}\n\nCode is available online and we release all models for the community.");
+        let b =
+            format!("{A}\n\nCode is available online and we release all models for the community.");
         assert_eq!(Fingerprint::of(A).containment(&Fingerprint::of(&b)), 1.0);
     }
 
@@ -102,6 +108,9 @@ mod tests {
         let f = Fingerprint::of(&A.repeat(3));
         let anchors: Vec<u64> = f.anchors().collect();
         assert!(anchors.iter().all(|h| h % ANCHOR_RATE == 0));
-        assert_eq!(anchors, Fingerprint::of(&A.repeat(3)).anchors().collect::<Vec<_>>());
+        assert_eq!(
+            anchors,
+            Fingerprint::of(&A.repeat(3)).anchors().collect::<Vec<_>>()
+        );
     }
 }

@@ -65,7 +65,11 @@ impl MatchKeys {
                 .as_deref()
                 .map(normalize_title)
                 .filter(|t| t.len() >= MIN_TITLE_LEN),
-            fingerprint: f.abstract_text.as_deref().map(Fingerprint::of).unwrap_or_default(),
+            fingerprint: f
+                .abstract_text
+                .as_deref()
+                .map(Fingerprint::of)
+                .unwrap_or_default(),
             listing: listing.to_string(),
         }
     }
@@ -84,7 +88,11 @@ impl MatchKeys {
         if let Some(t) = &self.title {
             push(KeyKind::Title, t);
         }
-        keys.extend(self.fingerprint.anchors().map(|h| (KeyKind::Anchor, h as i64)));
+        keys.extend(
+            self.fingerprint
+                .anchors()
+                .map(|h| (KeyKind::Anchor, h as i64)),
+        );
         keys
     }
 }
@@ -116,7 +124,9 @@ pub struct Candidate {
 
 impl Candidate {
     fn has_arxiv(&self, id: &str) -> bool {
-        self.sources.iter().any(|s| s.arxiv_id.as_deref() == Some(id))
+        self.sources
+            .iter()
+            .any(|s| s.arxiv_id.as_deref() == Some(id))
     }
 
     fn has_doi(&self, doi: &str) -> bool {
@@ -132,7 +142,9 @@ impl Candidate {
     }
 
     fn has_title(&self, title: &str) -> bool {
-        self.sources.iter().any(|s| s.title.as_deref() == Some(title))
+        self.sources
+            .iter()
+            .any(|s| s.title.as_deref() == Some(title))
     }
 
     fn has_abstract(&self) -> bool {
@@ -277,7 +289,10 @@ pub fn decide(record: &MatchKeys, candidates: &[Candidate]) -> MatchDecision {
         }
     }
     if let Some(d) = &record.doi {
-        if let Some(c) = candidates.iter().find(|c| c.has_doi(d) && !c.conflicts_with(record)) {
+        if let Some(c) = candidates
+            .iter()
+            .find(|c| c.has_doi(d) && !c.conflicts_with(record))
+        {
             return matched(c, MatchRule::Doi, 1.0, format!("same DOI {d}"));
         }
     }
@@ -329,11 +344,17 @@ pub fn decide(record: &MatchKeys, candidates: &[Candidate]) -> MatchDecision {
 }
 
 fn matched(c: &Candidate, rule: MatchRule, score: f64, detail: String) -> MatchDecision {
-    MatchDecision { paper_id: Some(c.paper_id), rule, score, detail }
+    MatchDecision {
+        paper_id: Some(c.paper_id),
+        rule,
+        score,
+        detail,
+    }
 }
 
 fn ids_conflict(a: &MatchKeys, b: &MatchKeys) -> bool {
-    let differ = |x: &Option<String>, y: &Option<String>| matches!((x, y), (Some(x), Some(y)) if x != y);
+    let differ =
+        |x: &Option<String>, y: &Option<String>| matches!((x, y), (Some(x), Some(y)) if x != y);
     differ(&a.arxiv_id, &b.arxiv_id) || differ(&a.doi, &b.doi)
 }
 
@@ -356,7 +377,10 @@ mod tests {
     }
 
     fn candidate(id: PaperId, keys: MatchKeys) -> Candidate {
-        Candidate { paper_id: id, sources: vec![keys] }
+        Candidate {
+            paper_id: id,
+            sources: vec![keys],
+        }
     }
 
     #[test]
@@ -371,7 +395,10 @@ mod tests {
     #[test]
     fn different_arxiv_ids_never_merge() {
         let existing = candidate(1, keys(Some("1910.03175"), Some("MIM"), ABSTRACT, "a.txt"));
-        let d = decide(&keys(Some("1910.04153"), Some("MIM"), ABSTRACT, "b.txt"), &[existing]);
+        let d = decide(
+            &keys(Some("1910.04153"), Some("MIM"), ABSTRACT, "b.txt"),
+            &[existing],
+        );
         assert_eq!(d.rule, MatchRule::New);
     }
 
@@ -386,11 +413,21 @@ mod tests {
     fn index_finds_candidates_by_anchor_and_id() {
         let mut index = DedupIndex::new();
         index.insert_keys(&keys(Some("1910.03175"), None, ABSTRACT, "a.txt"), 7);
-        let probe = keys(None, None, &format!("{ABSTRACT} An extra paragraph."), "b.txt");
+        let probe = keys(
+            None,
+            None,
+            &format!("{ABSTRACT} An extra paragraph."),
+            "b.txt",
+        );
         assert_eq!(index.candidate_papers(&probe), vec![7]);
         let probe = keys(Some("1910.03175"), None, "", "b.txt");
         assert_eq!(index.candidate_papers(&probe), vec![7]);
-        let probe = keys(None, None, "An unrelated text about graph neural networks and their depth.", "b.txt");
+        let probe = keys(
+            None,
+            None,
+            "An unrelated text about graph neural networks and their depth.",
+            "b.txt",
+        );
         assert!(index.candidate_papers(&probe).is_empty());
     }
 }

@@ -1,6 +1,5 @@
 use paperdex_model::{
-    derive_display_title, ArxivId, Format, Link, PersonName, RecordFields,
-    SourceId,
+    derive_display_title, ArxivId, Format, Link, PersonName, RecordFields, SourceId,
 };
 use std::collections::BTreeMap;
 
@@ -62,19 +61,28 @@ pub fn merge_fields(inputs: &[MergeInput<'_>]) -> MergedFields {
     ranked.sort_by_key(|i| {
         std::cmp::Reverse((
             i.format.trust(),
-            i.fields.arxiv_id.as_ref().and_then(|a| a.version).unwrap_or(0),
+            i.fields
+                .arxiv_id
+                .as_ref()
+                .and_then(|a| a.version)
+                .unwrap_or(0),
             i.source_id,
         ))
     });
     let mut out = MergedFields::default();
     let sources = &mut out.field_sources;
 
-    let title = pick(&ranked, sources, "title", |f| f.title.clone().filter(|t| !t.trim().is_empty()));
+    let title = pick(&ranked, sources, "title", |f| {
+        f.title.clone().filter(|t| !t.trim().is_empty())
+    });
     out.abstract_text = {
         let mut by_quality = ranked.clone();
         by_quality.sort_by_key(|i| {
             let text = i.fields.abstract_text.as_deref().unwrap_or("");
-            std::cmp::Reverse((i.format.trust() as i64 * 4 - lost_characters(text).min(4) as i64, text.len()))
+            std::cmp::Reverse((
+                i.format.trust() as i64 * 4 - lost_characters(text).min(4) as i64,
+                text.len(),
+            ))
         });
         pick(&by_quality, sources, "abstract", |f| {
             f.abstract_text.clone().filter(|t| !t.trim().is_empty())
@@ -126,7 +134,10 @@ pub fn merge_fields(inputs: &[MergeInput<'_>]) -> MergedFields {
             .iter()
             .filter(|i| !i.fields.authors.is_empty() && i.source_id != best.source_id)
             .map(|i| i.source_id);
-        sources.insert("authors".into(), std::iter::once(best.source_id).chain(others).collect());
+        sources.insert(
+            "authors".into(),
+            std::iter::once(best.source_id).chain(others).collect(),
+        );
     }
     for input in &ranked {
         let Some(owner) = input.fields.listing_author.as_deref() else {
@@ -143,7 +154,10 @@ pub fn merge_fields(inputs: &[MergeInput<'_>]) -> MergedFields {
         if !listed {
             out.authors.push(owner_name.display());
         }
-        sources.entry("authors".into()).or_default().push(input.source_id);
+        sources
+            .entry("authors".into())
+            .or_default()
+            .push(input.source_id);
     }
 
     for input in &ranked {
@@ -165,7 +179,9 @@ pub fn merge_fields(inputs: &[MergeInput<'_>]) -> MergedFields {
 fn lost_characters(text: &str) -> usize {
     let b = text.as_bytes();
     (1..b.len().saturating_sub(1))
-        .filter(|&i| b[i] == b'?' && b[i - 1].is_ascii_alphabetic() && b[i + 1].is_ascii_alphabetic())
+        .filter(|&i| {
+            b[i] == b'?' && b[i - 1].is_ascii_alphabetic() && b[i + 1].is_ascii_alphabetic()
+        })
         .count()
 }
 
@@ -204,7 +220,10 @@ fn max_of(
     with_value.sort_by_key(|&(v, _)| std::cmp::Reverse(v));
     let best = with_value.first().map(|&(v, _)| v);
     if !with_value.is_empty() {
-        sources.insert(field.to_string(), with_value.into_iter().map(|(_, s)| s).collect());
+        sources.insert(
+            field.to_string(),
+            with_value.into_iter().map(|(_, s)| s).collect(),
+        );
     }
     best
 }
@@ -224,11 +243,22 @@ mod tests {
     #[test]
     fn trusted_sources_win_and_others_are_kept() {
         let listing = fields(None, "Short abstract with a Schr?dinger character lost.");
-        let mut atom = fields(Some("Light Schrödinger Bridge"), "Short abstract with a Schrödinger character.");
+        let mut atom = fields(
+            Some("Light Schrödinger Bridge"),
+            "Short abstract with a Schrödinger character.",
+        );
         atom.arxiv_id = ArxivId::parse("2310.01174v2");
         let merged = merge_fields(&[
-            MergeInput { source_id: 1, format: Format::ArxivListing, fields: &listing },
-            MergeInput { source_id: 2, format: Format::ArxivAtom, fields: &atom },
+            MergeInput {
+                source_id: 1,
+                format: Format::ArxivListing,
+                fields: &listing,
+            },
+            MergeInput {
+                source_id: 2,
+                format: Format::ArxivAtom,
+                fields: &atom,
+            },
         ]);
         assert_eq!(merged.title, "Light Schrödinger Bridge");
         assert!(!merged.title_derived);
@@ -241,7 +271,11 @@ mod tests {
     fn missing_titles_are_derived_from_the_tldr() {
         let mut f = fields(None, "A long abstract. With sentences.");
         f.tldr = Some("We study extrapolation.".into());
-        let merged = merge_fields(&[MergeInput { source_id: 1, format: Format::ConferenceList, fields: &f }]);
+        let merged = merge_fields(&[MergeInput {
+            source_id: 1,
+            format: Format::ConferenceList,
+            fields: &f,
+        }]);
         assert_eq!(merged.title, "We study extrapolation");
         assert!(merged.title_derived);
     }
@@ -253,11 +287,23 @@ mod tests {
         let mut bib = fields(Some("MIM"), "x");
         bib.authors = vec!["Micha Livne".into(), "Kevin Swersky".into()];
         let merged = merge_fields(&[
-            MergeInput { source_id: 1, format: Format::ProfilePage, fields: &profile },
-            MergeInput { source_id: 2, format: Format::Bibtex, fields: &bib },
+            MergeInput {
+                source_id: 1,
+                format: Format::ProfilePage,
+                fields: &profile,
+            },
+            MergeInput {
+                source_id: 2,
+                format: Format::Bibtex,
+                fields: &bib,
+            },
         ]);
         assert_eq!(merged.authors, vec!["Micha Livne", "Kevin Swersky"]);
-        let only_profile = merge_fields(&[MergeInput { source_id: 1, format: Format::ProfilePage, fields: &profile }]);
+        let only_profile = merge_fields(&[MergeInput {
+            source_id: 1,
+            format: Format::ProfilePage,
+            fields: &profile,
+        }]);
         assert_eq!(only_profile.authors, vec!["Kevin Swersky"]);
     }
 }

@@ -22,7 +22,11 @@ fn peak_rss_mib() -> f64 {
 
 fn main() {
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/conferences");
-    assert!(corpus.is_dir(), "conference corpus not found at {}", corpus.display());
+    assert!(
+        corpus.is_dir(),
+        "conference corpus not found at {}",
+        corpus.display()
+    );
     let mut runs = Vec::new();
     let mut papers = 0;
     for run in 0..3 {

@@ -32,11 +32,18 @@ pub fn resolve_author(
             continue;
         }
         let evidence = paper_author_ids.contains(&id)
-            || tx.coauthor_keys(id)?.iter().any(|k| coauthor_keys.contains(k));
+            || tx
+                .coauthor_keys(id)?
+                .iter()
+                .any(|k| coauthor_keys.contains(k));
         if evidence {
             tx.add_author_name(id, &display)?;
             return Ok(Some(id));
         }
     }
-    Ok(Some(tx.insert_author(&key, &name.family_key(), &display)?))
+    Ok(Some(tx.insert_author(
+        &key,
+        &name.family_key(),
+        &display,
+    )?))
 }

@@ -5,9 +5,7 @@ use paperdex_dedup::{
     decide, merge_fields, Candidate, DedupIndex, KeyKind, MatchKeys, MatchRule, MergeInput,
 };
 use paperdex_formats::{parse_file, Parsed};
-use paperdex_model::{
-    AuthorRef, Format, MergeNote, Paper, PaperId, PersonName, SourceRecord,
-};
+use paperdex_model::{AuthorRef, Format, MergeNote, Paper, PaperId, PersonName, SourceRecord};
 use paperdex_store::{NewSource, Store, StoreError, StoredSource, WriteTx};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -83,7 +81,11 @@ impl<'s> Ingestor<'s> {
                 index.insert(kind, key, paper);
             }
         })?;
-        Ok(Ingestor { store, index, candidates: HashMap::new() })
+        Ok(Ingestor {
+            store,
+            index,
+            candidates: HashMap::new(),
+        })
     }
 
     /// Ingests files and directories. Each file is one batch.
@@ -102,7 +104,9 @@ impl<'s> Ingestor<'s> {
                 let name = path.display().to_string();
                 let result = std::fs::read(path)
                     .map_err(|e| format!("cannot read {name}: {e}"))
-                    .and_then(|bytes| parse_file(&name, &bytes, options.format).map_err(|e| e.to_string()));
+                    .and_then(|bytes| {
+                        parse_file(&name, &bytes, options.format).map_err(|e| e.to_string())
+                    });
                 (name, result)
             })
             .collect();
@@ -117,10 +121,16 @@ impl<'s> Ingestor<'s> {
                 Ok(parsed) => self.ingest_parsed(&name, parsed)?,
                 Err(message) => {
                     warn!(file = %name, %message, "file not ingested");
-                    FileReport { file: name, failed: Some(message), ..Default::default() }
+                    FileReport {
+                        file: name,
+                        failed: Some(message),
+                        ..Default::default()
+                    }
                 }
             };
-            progress(Progress::FileDone { records: file_report.records });
+            progress(Progress::FileDone {
+                records: file_report.records,
+            });
             report.files.push(file_report);
         }
         Ok(report)
@@ -135,7 +145,11 @@ impl<'s> Ingestor<'s> {
     ) -> Result<FileReport, IngestError> {
         match parse_file(name, bytes, options.format) {
             Ok(parsed) => self.ingest_parsed(name, parsed),
-            Err(e) => Ok(FileReport { file: name.to_string(), failed: Some(e.to_string()), ..Default::default() }),
+            Err(e) => Ok(FileReport {
+                file: name.to_string(),
+                failed: Some(e.to_string()),
+                ..Default::default()
+            }),
         }
     }
 
@@ -175,7 +189,12 @@ impl<'s> Ingestor<'s> {
                 batch.changed.sort_unstable();
                 batch.changed.dedup();
                 report.changed_papers = batch.changed;
-                info!(records = report.records, new = report.new_papers, merged = report.merged, "file stored");
+                info!(
+                    records = report.records,
+                    new = report.new_papers,
+                    merged = report.merged,
+                    "file stored"
+                );
             }
             Err(e) => {
                 // The batch rolled back: forget what it taught the cache.
@@ -198,7 +217,10 @@ impl<'s> Ingestor<'s> {
         let sources = tx.sources_of(paper)?;
         let c = Candidate {
             paper_id: paper,
-            sources: sources.iter().map(|s| MatchKeys::from_fields(&s.fields, &s.file)).collect(),
+            sources: sources
+                .iter()
+                .map(|s| MatchKeys::from_fields(&s.fields, &s.file))
+                .collect(),
         };
         self.candidates.insert(paper, c.clone());
         Ok(c)
@@ -271,7 +293,10 @@ impl<'s> Ingestor<'s> {
         let entry = self
             .candidates
             .entry(paper_id)
-            .or_insert_with(|| Candidate { paper_id, sources: Vec::new() });
+            .or_insert_with(|| Candidate {
+                paper_id,
+                sources: Vec::new(),
+            });
         entry.sources.push(keys.clone());
         for source_keys in &entry.sources {
             for (kind, key) in source_keys.index_keys() {
@@ -301,9 +326,14 @@ struct BatchState {
 }
 
 fn key_kind(kind: u8) -> Option<KeyKind> {
-    [KeyKind::Arxiv, KeyKind::Doi, KeyKind::Title, KeyKind::Anchor]
-        .into_iter()
-        .find(|k| *k as u8 == kind)
+    [
+        KeyKind::Arxiv,
+        KeyKind::Doi,
+        KeyKind::Title,
+        KeyKind::Anchor,
+    ]
+    .into_iter()
+    .find(|k| *k as u8 == kind)
 }
 
 /// A record's identity: its format and verbatim text. The same record read
@@ -325,7 +355,11 @@ fn build_paper(
 ) -> Result<Paper, StoreError> {
     let inputs: Vec<MergeInput<'_>> = sources
         .iter()
-        .map(|s| MergeInput { source_id: s.id, format: s.format, fields: &s.fields })
+        .map(|s| MergeInput {
+            source_id: s.id,
+            format: s.format,
+            fields: &s.fields,
+        })
         .collect();
     let merged = merge_fields(&inputs);
     let coauthor_keys: Vec<String> = merged
@@ -344,7 +378,10 @@ fn build_paper(
             .collect();
         if let Some(id) = resolve_author(tx, name, known_authors, &others)? {
             if !authors.iter().any(|a| a.id == id) {
-                authors.push(AuthorRef { id, name: name.clone() });
+                authors.push(AuthorRef {
+                    id,
+                    name: name.clone(),
+                });
             }
         }
     }
@@ -378,4 +415,3 @@ fn build_paper(
             .collect(),
     })
 }
-

@@ -53,7 +53,10 @@ impl IngestReport {
     }
     /// Record errors plus failed files.
     pub fn error_count(&self) -> usize {
-        self.files.iter().map(|f| f.errors.len() + usize::from(f.failed.is_some())).sum()
+        self.files
+            .iter()
+            .map(|f| f.errors.len() + usize::from(f.failed.is_some()))
+            .sum()
     }
     /// True when anything failed.
     pub fn has_errors(&self) -> bool {

@@ -18,8 +18,7 @@ mod types;
 pub use error::StoreError;
 pub use sqlite::SqliteStore;
 pub use types::{
-    AuthorInfo, AuthorSummary, Collaborator, NewSource, PaperFilter, Stats, StoredSource,
-    UserItem,
+    AuthorInfo, AuthorSummary, Collaborator, NewSource, PaperFilter, Stats, StoredSource, UserItem,
 };
 
 use paperdex_model::{Paper, PaperId, SourceId};
@@ -60,11 +59,7 @@ pub trait WriteTx {
 pub trait Store: Send + Sync {
     /// Runs `f` in one write transaction (a batch). Commits when `f` returns
     /// `Ok`; rolls back, leaving the library as it was, otherwise.
-    fn write(
-        &self,
-        label: &str,
-        f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>,
-    ) -> Result<i64>;
+    fn write(&self, label: &str, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<i64>;
     /// Visits every stored match key as `(kind, key, paper)`.
     fn for_each_match_key(&self, f: &mut dyn FnMut(u8, i64, PaperId)) -> Result<()>;
     /// Counts.

@@ -1,6 +1,6 @@
 use crate::types::*;
 use crate::{Result, Store, StoreError, WriteTx};
-use paperdex_model::{ArxivId, Format, Paper, PaperId, PersonName, SourceId, normalize_doi};
+use paperdex_model::{normalize_doi, ArxivId, Format, Paper, PaperId, PersonName, SourceId};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use rusqlite_migration::{Migrations, M};
 use std::path::{Path, PathBuf};
@@ -49,7 +49,10 @@ impl SqliteStore {
             tx.finish()?;
             out
         };
-        self.readers.lock().expect("reader pool poisoned").push(conn);
+        self.readers
+            .lock()
+            .expect("reader pool poisoned")
+            .push(conn);
         out
     }
 }
@@ -93,8 +96,11 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn insert_source(&mut self, s: &NewSource<'_>) -> Result<SourceId> {
-        let fields = serde_json::to_string(&s.record.fields)
-            .map_err(|source| StoreError::Corrupt { what: "source fields", source })?;
+        let fields =
+            serde_json::to_string(&s.record.fields).map_err(|source| StoreError::Corrupt {
+                what: "source fields",
+                source,
+            })?;
         let mut stmt = self.tx.prepare_cached(
             "INSERT INTO sources (paper_id, content_hash, format, file, line, record_index, raw, fields, rule, score, detail, batch_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -129,8 +135,10 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn save_paper(&mut self, paper: &Paper, match_keys: &[(u8, i64)]) -> Result<()> {
-        let data = serde_json::to_string(paper)
-            .map_err(|source| StoreError::Corrupt { what: "paper", source })?;
+        let data = serde_json::to_string(paper).map_err(|source| StoreError::Corrupt {
+            what: "paper",
+            source,
+        })?;
         self.tx
             .prepare_cached(
                 "UPDATE papers SET arxiv_id = ?2, doi = ?3, title = ?4, year = ?5, venue = ?6, data = ?7, updated_batch = ?8
@@ -167,15 +175,17 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn paper_author_ids(&mut self, paper: PaperId) -> Result<Vec<i64>> {
-        let mut stmt = self
-            .tx
-            .prepare_cached("SELECT author_id FROM paper_authors WHERE paper_id = ?1 ORDER BY position")?;
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT author_id FROM paper_authors WHERE paper_id = ?1 ORDER BY position",
+        )?;
         let rows = stmt.query_map([paper], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn author_by_key(&mut self, key: &str) -> Result<Option<i64>> {
-        let mut stmt = self.tx.prepare_cached("SELECT id FROM authors WHERE key = ?1")?;
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT id FROM authors WHERE key = ?1")?;
         Ok(stmt.query_row([key], |r| r.get(0)).optional()?)
     }
 
@@ -238,7 +248,8 @@ fn sources_of(conn: &Connection, paper: PaperId) -> Result<Vec<StoredSource>> {
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, paper_id, format, file, line, index, raw, fields, rule, score, detail, batch_id) = row?;
+        let (id, paper_id, format, file, line, index, raw, fields, rule, score, detail, batch_id) =
+            row?;
         out.push(StoredSource {
             id,
             paper_id,
@@ -249,8 +260,10 @@ fn sources_of(conn: &Connection, paper: PaperId) -> Result<Vec<StoredSource>> {
             line: line as usize,
             index: index as usize,
             raw,
-            fields: serde_json::from_str(&fields)
-                .map_err(|source| StoreError::Corrupt { what: "source fields", source })?,
+            fields: serde_json::from_str(&fields).map_err(|source| StoreError::Corrupt {
+                what: "source fields",
+                source,
+            })?,
             rule,
             score,
             detail,
@@ -261,10 +274,17 @@ fn sources_of(conn: &Connection, paper: PaperId) -> Result<Vec<StoredSource>> {
 }
 
 fn paper_from_json(data: &str) -> Result<Paper> {
-    serde_json::from_str(data).map_err(|source| StoreError::Corrupt { what: "paper", source })
+    serde_json::from_str(data).map_err(|source| StoreError::Corrupt {
+        what: "paper",
+        source,
+    })
 }
 
-fn query_papers(conn: &Connection, sql: &str, params: &[&dyn rusqlite::ToSql]) -> Result<Vec<Paper>> {
+fn query_papers(
+    conn: &Connection,
+    sql: &str,
+    params: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<Paper>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(params, |r| r.get::<_, String>(0))?;
     let mut out = Vec::new();
@@ -281,17 +301,17 @@ fn author_summary(conn: &Connection, id: i64) -> Result<Option<AuthorSummary>> {
     )?;
     Ok(stmt
         .query_row([id], |r| {
-            Ok(AuthorSummary { id: r.get(0)?, name: r.get(1)?, papers: r.get::<_, i64>(2)? as u64 })
+            Ok(AuthorSummary {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                papers: r.get::<_, i64>(2)? as u64,
+            })
         })
         .optional()?)
 }
 
 impl Store for SqliteStore {
-    fn write(
-        &self,
-        label: &str,
-        f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>,
-    ) -> Result<i64> {
+    fn write(&self, label: &str, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<i64> {
         let mut conn = self.writer.lock().expect("writer poisoned");
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute(
@@ -353,13 +373,19 @@ impl Store for SqliteStore {
         let ident = ident.trim();
         self.read(|tx| {
             if let Ok(id) = ident.parse::<i64>() {
-                if tx.query_row("SELECT 1 FROM papers WHERE id = ?1", [id], |_| Ok(())).optional()?.is_some() {
+                if tx
+                    .query_row("SELECT 1 FROM papers WHERE id = ?1", [id], |_| Ok(()))
+                    .optional()?
+                    .is_some()
+                {
                     return Ok(Some(id));
                 }
             }
             if let Some(a) = ArxivId::parse(ident) {
                 let found = tx
-                    .query_row("SELECT id FROM papers WHERE arxiv_id = ?1", [&a.id], |r| r.get(0))
+                    .query_row("SELECT id FROM papers WHERE arxiv_id = ?1", [&a.id], |r| {
+                        r.get(0)
+                    })
                     .optional()?;
                 if found.is_some() {
                     return Ok(found);
@@ -382,7 +408,11 @@ impl Store for SqliteStore {
         let mut sql = String::from("SELECT p.data FROM papers p WHERE 1=1");
         let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
         if let Some(ids) = &filter.author_ids {
-            let list = ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+            let list = ids
+                .iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(",");
             // Ids are integers we formatted ourselves, never user text.
             sql.push_str(&format!(
                 " AND p.id IN (SELECT paper_id FROM paper_authors WHERE author_id IN ({list}))"
@@ -398,7 +428,10 @@ impl Store for SqliteStore {
         }
         if let Some(v) = &filter.venue {
             args.push(Box::new(format!("%{}%", v.to_lowercase())));
-            sql.push_str(&format!(" AND lower(p.venue) LIKE ?{} ESCAPE '\\'", args.len()));
+            sql.push_str(&format!(
+                " AND lower(p.venue) LIKE ?{} ESCAPE '\\'",
+                args.len()
+            ));
         }
         if let Some(s) = &filter.source {
             args.push(Box::new(format!("%{s}%")));
@@ -429,7 +462,9 @@ impl Store for SqliteStore {
     }
 
     fn last_batch(&self) -> Result<i64> {
-        self.read(|tx| Ok(tx.query_row("SELECT COALESCE(MAX(id), 0) FROM batches", [], |r| r.get(0))?))
+        self.read(|tx| {
+            Ok(tx.query_row("SELECT COALESCE(MAX(id), 0) FROM batches", [], |r| r.get(0))?)
+        })
     }
 
     fn find_authors(&self, query: &str) -> Result<Vec<AuthorSummary>> {
@@ -451,7 +486,11 @@ impl Store for SqliteStore {
                 }
                 Ok(())
             };
-            by(&mut ids, "SELECT id FROM authors WHERE key = ?1", &name.key())?;
+            by(
+                &mut ids,
+                "SELECT id FROM authors WHERE key = ?1",
+                &name.key(),
+            )?;
             if ids.is_empty() {
                 by(
                     &mut ids,
@@ -460,7 +499,11 @@ impl Store for SqliteStore {
                 )?;
             }
             if ids.is_empty() {
-                by(&mut ids, "SELECT id FROM authors WHERE family_key = ?1 LIMIT 50", &name.family_key())?;
+                by(
+                    &mut ids,
+                    "SELECT id FROM authors WHERE family_key = ?1 LIMIT 50",
+                    &name.family_key(),
+                )?;
             }
             let mut out = Vec::new();
             for id in ids {
@@ -518,7 +561,10 @@ impl Store for SqliteStore {
 
     fn delete_user_item(&self, kind: &str, key: &str) -> Result<bool> {
         let conn = self.writer.lock().expect("writer poisoned");
-        Ok(conn.execute("DELETE FROM user_items WHERE kind = ?1 AND key = ?2", params![kind, key])? > 0)
+        Ok(conn.execute(
+            "DELETE FROM user_items WHERE kind = ?1 AND key = ?2",
+            params![kind, key],
+        )? > 0)
     }
 
     fn user_items(&self, kind: &str) -> Result<Vec<UserItem>> {
@@ -546,7 +592,10 @@ mod tests {
             line: 1,
             index: 0,
             raw: raw.into(),
-            fields: RecordFields { abstract_text: Some(raw.into()), ..Default::default() },
+            fields: RecordFields {
+                abstract_text: Some(raw.into()),
+                ..Default::default()
+            },
         }
     }
 
@@ -568,7 +617,11 @@ mod tests {
                 score: 0.0,
                 detail: "",
             })?;
-            let paper = Paper { id, title: raw.into(), ..Default::default() };
+            let paper = Paper {
+                id,
+                title: raw.into(),
+                ..Default::default()
+            };
             tx.save_paper(&paper, &[(4, 42)])?;
             if fail {
                 return Err(StoreError::Aborted("injected".into()));
@@ -596,7 +649,9 @@ mod tests {
         assert_eq!(changed[0].title, "second");
         assert_eq!(last, b1 + 1);
         let mut keys = Vec::new();
-        store.for_each_match_key(&mut |k, v, p| keys.push((k, v, p))).unwrap();
+        store
+            .for_each_match_key(&mut |k, v, p| keys.push((k, v, p)))
+            .unwrap();
         assert_eq!(keys.len(), 2);
         assert_eq!(store.sources(changed[0].id).unwrap()[0].raw, "second");
     }

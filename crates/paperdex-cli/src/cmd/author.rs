@@ -26,12 +26,21 @@ pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
         output::print_json(&info)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{} (author #{}, {} papers)", info.name, info.id, info.papers.len());
+    println!(
+        "{} (author #{}, {} papers)",
+        info.name,
+        info.id,
+        info.papers.len()
+    );
     if info.name_variants.len() > 1 {
         println!("also written: {}", info.name_variants.join("; "));
     }
     if found.len() > 1 {
-        let others: Vec<String> = found[1..].iter().take(5).map(|a| format!("{} (#{})", a.name, a.id)).collect();
+        let others: Vec<String> = found[1..]
+            .iter()
+            .take(5)
+            .map(|a| format!("{} (#{})", a.name, a.id))
+            .collect();
         println!("other matches: {}", others.join(", "));
     }
     println!("\npapers:");
@@ -40,7 +49,10 @@ pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
     }
     println!("\ncollaborating authors (shared papers):");
     for c in info.collaborators.iter().take(20) {
-        println!("  {:>3}  {} (#{})", c.shared_papers, c.author.name, c.author.id);
+        println!(
+            "  {:>3}  {} (#{})",
+            c.shared_papers, c.author.name, c.author.id
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

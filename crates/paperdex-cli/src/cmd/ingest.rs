@@ -37,7 +37,9 @@ pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
     bar.set_message("ingesting");
     let report = ingestor.ingest_paths(
         &args.paths,
-        &IngestOptions { format: args.format },
+        &IngestOptions {
+            format: args.format,
+        },
         &|event| match event {
             Progress::Parsed { records } => bar.set_length(records as u64),
             Progress::FileDone { records } => bar.inc(records as u64),
@@ -65,5 +67,9 @@ pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
             report.error_count()
         );
     }
-    Ok(if report.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if report.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

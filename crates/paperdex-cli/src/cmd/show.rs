@@ -31,13 +31,24 @@ pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
     };
     let sources = store.sources(id)?;
     if args.json {
-        output::print_json(&ShowJson { paper: &paper, sources: &sources })?;
+        output::print_json(&ShowJson {
+            paper: &paper,
+            sources: &sources,
+        })?;
         return Ok(ExitCode::SUCCESS);
     }
-    let derived = if paper.title_derived { "  [derived: no source gives a title]" } else { "" };
+    let derived = if paper.title_derived {
+        "  [derived: no source gives a title]"
+    } else {
+        ""
+    };
     println!("{}{derived}", paper.title);
     println!("paper {}", paper.id);
-    let names: Vec<String> = paper.authors.iter().map(|a| format!("{} (#{})", a.name, a.id)).collect();
+    let names: Vec<String> = paper
+        .authors
+        .iter()
+        .map(|a| format!("{} (#{})", a.name, a.id))
+        .collect();
     if !names.is_empty() {
         println!("authors: {}", names.join(", "));
     }
