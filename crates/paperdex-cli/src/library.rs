@@ -1,6 +1,14 @@
 use anyhow::{Context, Result};
-use paperdex_store::SqliteStore;
+use paperdex_search::{Engine, EngineOptions};
+use paperdex_store::{SqliteStore, Store};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Where the library and the model are.
+pub struct Paths {
+    pub data_dir: PathBuf,
+    pub model_dir: Option<PathBuf>,
+}
 
 /// `<platform data dir>/paperdex`, e.g. `~/.local/share/paperdex` on Linux.
 pub fn default_data_dir() -> PathBuf {
@@ -9,10 +17,25 @@ pub fn default_data_dir() -> PathBuf {
         .join("paperdex")
 }
 
-/// Opens (creating if needed) the library in `data_dir`.
+/// Opens (creating if needed) the library's store in `data_dir`.
 pub fn open(data_dir: &Path) -> Result<SqliteStore> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
     let store = SqliteStore::open(&data_dir.join("library.sqlite"))?;
     Ok(store)
+}
+
+/// Opens the whole engine (store, index, vectors and, with `load_model`, the model).
+pub fn open_engine(paths: &Paths, load_model: bool) -> Result<Engine> {
+    let store: Arc<dyn Store> = Arc::new(open(&paths.data_dir)?);
+    let engine = Engine::open(
+        &paths.data_dir,
+        store,
+        EngineOptions {
+            model_dir: paths.model_dir.clone(),
+            load_model,
+            ..Default::default()
+        },
+    )?;
+    Ok(engine)
 }

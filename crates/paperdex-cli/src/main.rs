@@ -21,6 +21,9 @@ struct Cli {
     /// Library directory [default: the platform's per-user data directory]
     #[arg(long, global = true, env = "PAPERDEX_DATA", value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// Embedding model directory [default: models/all-MiniLM-L6-v2 of the install]
+    #[arg(long, global = true, env = "PAPERDEX_MODEL", value_name = "DIR")]
+    model_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -37,6 +40,16 @@ enum Command {
     List(cmd::list::Args),
     /// An author's papers and collaborating authors
     Author(cmd::author::Args),
+    /// Search by words and by meaning
+    Search(cmd::search::Args),
+    /// Papers similar to one paper
+    Similar(cmd::similar::Args),
+    /// Embed papers that have no current embedding
+    Embed(cmd::embed::Args),
+    /// Rebuild the full-text index from the library
+    Reindex,
+    /// Benchmarks (retrieval quality)
+    Bench(cmd::bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -49,12 +62,21 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let data_dir = cli.data_dir.unwrap_or_else(library::default_data_dir);
+    let lib = library::Paths {
+        data_dir: data_dir.clone(),
+        model_dir: cli.model_dir,
+    };
     let result = match cli.command {
-        Command::Ingest(args) => cmd::ingest::run(&data_dir, args),
-        Command::Stats(args) => cmd::stats::run(&data_dir, args),
-        Command::Show(args) => cmd::show::run(&data_dir, args),
-        Command::List(args) => cmd::list::run(&data_dir, args),
-        Command::Author(args) => cmd::author::run(&data_dir, args),
+        Command::Ingest(args) => cmd::ingest::run(&lib, args),
+        Command::Search(args) => cmd::search::run(&lib, args),
+        Command::Similar(args) => cmd::similar::run(&lib, args),
+        Command::Embed(args) => cmd::embed::run(&lib, args),
+        Command::Reindex => cmd::embed::reindex(&lib),
+        Command::Bench(args) => cmd::bench::run(&lib, args),
+        Command::Stats(args) => cmd::stats::run(&lib, args),
+        Command::Show(args) => cmd::show::run(&lib, args),
+        Command::List(args) => cmd::list::run(&lib, args),
+        Command::Author(args) => cmd::author::run(&lib, args),
     };
     match result {
         Ok(code) => code,

@@ -8,7 +8,11 @@ use util::{repo_root, shared_corpus, Library};
 #[test]
 fn seeds_ingest_to_the_ground_truth() {
     let lib = Library::new();
-    let out = lib.run_ok(&["ingest", repo_root().join("data/seeds").to_str().unwrap()]);
+    let out = lib.run_ok(&[
+        "ingest",
+        "--no-embed",
+        repo_root().join("data/seeds").to_str().unwrap(),
+    ]);
     assert!(out.contains("0 errors"), "{out}");
     let stats = lib.json(&["stats", "--json"]);
     // Corpus README: 239 records, 8 pairs among 000/001/003 are one paper each.
@@ -16,7 +20,7 @@ fn seeds_ingest_to_the_ground_truth() {
     // plus papers of their own; count only the five seed listings here.
     let seeds = Library::new();
     for f in util::seed_listings() {
-        seeds.run_ok(&["ingest", f.to_str().unwrap()]);
+        seeds.run_ok(&["ingest", "--no-embed", f.to_str().unwrap()]);
     }
     let s = seeds.json(&["stats", "--json"]);
     assert_eq!(s["records"], 239, "{s}");
@@ -31,7 +35,7 @@ fn seeds_ingest_to_the_ground_truth() {
 fn the_two_mim_papers_stay_apart_and_the_profile_owner_is_an_author() {
     let lib = Library::new();
     for f in util::seed_listings() {
-        lib.run_ok(&["ingest", f.to_str().unwrap()]);
+        lib.run_ok(&["ingest", "--no-embed", f.to_str().unwrap()]);
     }
     let a = lib.json(&["show", "1910.03175", "--json"]);
     let b = lib.json(&["show", "1910.04153", "--json"]);
@@ -77,9 +81,9 @@ fn the_two_mim_papers_stay_apart_and_the_profile_owner_is_an_author() {
 fn reingesting_changes_nothing() {
     let lib = Library::new();
     let seeds = repo_root().join("data/seeds");
-    lib.run_ok(&["ingest", seeds.to_str().unwrap()]);
+    lib.run_ok(&["ingest", "--no-embed", seeds.to_str().unwrap()]);
     let before = lib.json(&["stats", "--json"]);
-    let out = lib.run_ok(&["ingest", seeds.to_str().unwrap()]);
+    let out = lib.run_ok(&["ingest", "--no-embed", seeds.to_str().unwrap()]);
     assert!(out.contains("0 new papers, 0 merged"), "{out}");
     let after = lib.json(&["stats", "--json"]);
     assert_eq!(before["papers"], after["papers"]);
@@ -90,7 +94,11 @@ fn reingesting_changes_nothing() {
 #[test]
 fn titles_missing_from_every_source_are_derived_and_marked() {
     let lib = Library::new();
-    lib.run_ok(&["ingest", util::seed_listings()[2].to_str().unwrap()]);
+    lib.run_ok(&[
+        "ingest",
+        "--no-embed",
+        util::seed_listings()[2].to_str().unwrap(),
+    ]);
     let papers = lib.json_lines(&["list", "--json", "-n", "500"]);
     assert_eq!(papers.len(), 150);
     let first = papers
@@ -119,7 +127,7 @@ fn bad_files_are_named_and_cost_nothing_else() {
     )
     .unwrap();
     std::fs::copy(&util::seed_listings()[0], dir.path().join("good.txt")).unwrap();
-    let out = lib.run(&["ingest", dir.path().to_str().unwrap()]);
+    let out = lib.run(&["ingest", "--no-embed", dir.path().to_str().unwrap()]);
     assert_eq!(out.code, Some(1), "partial failure exits 1: {out:?}");
     assert!(out.stderr.contains("junk.bin"), "{}", out.stderr);
     assert!(out.stderr.contains("prose.txt"), "{}", out.stderr);
@@ -138,7 +146,7 @@ fn a_malformed_json_record_is_reported_by_index_and_the_rest_ingests() {
  {"title": "Another Good Paper on Kernels", "author": "Cy Dee", "abstract": "Kernels are studied here at length with new theory and experiments."}]"#,
     )
     .unwrap();
-    let out = lib.run(&["ingest", path.to_str().unwrap()]);
+    let out = lib.run(&["ingest", "--no-embed", path.to_str().unwrap()]);
     assert_eq!(out.code, Some(1));
     assert!(
         out.stderr.contains("venue2020.json") && out.stderr.contains("record 2"),
@@ -152,8 +160,12 @@ fn a_malformed_json_record_is_reported_by_index_and_the_rest_ingests() {
 fn list_filters_by_author_year_venue_and_source() {
     let lib = Library::new();
     let conf = shared_corpus().join("conferences/icml2013.json");
-    lib.run_ok(&["ingest", conf.to_str().unwrap()]);
-    lib.run_ok(&["ingest", util::seed_listings()[0].to_str().unwrap()]);
+    lib.run_ok(&["ingest", "--no-embed", conf.to_str().unwrap()]);
+    lib.run_ok(&[
+        "ingest",
+        "--no-embed",
+        util::seed_listings()[0].to_str().unwrap(),
+    ]);
     let all = lib.json_lines(&["list", "--json"]).len();
     let icml = lib.json_lines(&["list", "--json", "--venue", "icml"]);
     assert!(!icml.is_empty() && icml.len() < all);
@@ -187,7 +199,7 @@ fn list_filters_by_author_year_venue_and_source() {
 fn show_resolves_ids_and_explains_merges() {
     let lib = Library::new();
     for f in util::seed_listings() {
-        lib.run_ok(&["ingest", f.to_str().unwrap()]);
+        lib.run_ok(&["ingest", "--no-embed", f.to_str().unwrap()]);
     }
     // In the glued listing an id belongs to the record before it.
     let p = lib.json(&["show", "arXiv:2006.16239", "--json"]);
@@ -220,19 +232,19 @@ fn show_resolves_ids_and_explains_merges() {
 fn a_killed_ingest_leaves_whole_batches_and_finishing_matches_an_uninterrupted_run() {
     let conf = shared_corpus().join("conferences");
     let reference = Library::new();
-    reference.run_ok(&["ingest", conf.to_str().unwrap()]);
+    reference.run_ok(&["ingest", "--no-embed", conf.to_str().unwrap()]);
     let expected: Value = reference.json(&["stats", "--json"]);
 
     let lib = Library::new();
     for delay_ms in [150u64, 400, 900] {
-        let mut child = lib.spawn(&["ingest", conf.to_str().unwrap()]);
+        let mut child = lib.spawn(&["ingest", "--no-embed", conf.to_str().unwrap()]);
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         let _ = child.kill();
         let _ = child.wait();
         // Every stored file is stored whole: its records all, or none.
         lib.assert_whole_batches();
     }
-    lib.run_ok(&["ingest", conf.to_str().unwrap()]);
+    lib.run_ok(&["ingest", "--no-embed", conf.to_str().unwrap()]);
     let finished = lib.json(&["stats", "--json"]);
     for key in ["papers", "records", "authors", "sources", "merged_papers"] {
         assert_eq!(

@@ -137,7 +137,7 @@ impl Candidate {
         self.sources.iter().any(|s| ids_conflict(record, s))
     }
 
-    fn from_listing(&self, listing: &str) -> bool {
+    fn has_listing(&self, listing: &str) -> bool {
         self.sources.iter().any(|s| s.listing == listing)
     }
 
@@ -298,7 +298,7 @@ pub fn decide(record: &MatchKeys, candidates: &[Candidate]) -> MatchDecision {
     }
     let mut best: Option<(bool, f64, &Candidate)> = None;
     for c in candidates {
-        if c.conflicts_with(record) || c.from_listing(&record.listing) {
+        if c.conflicts_with(record) || c.has_listing(&record.listing) {
             continue;
         }
         let (score, smaller) = c.abstract_score(record);

@@ -35,7 +35,11 @@ fn main() {
         let start = Instant::now();
         let mut ingestor = Ingestor::open(&store).unwrap();
         let report = ingestor
-            .ingest_paths(&[corpus.clone()], &IngestOptions::default(), &|_| {})
+            .ingest_paths(
+                std::slice::from_ref(&corpus),
+                &IngestOptions::default(),
+                &|_| {},
+            )
             .unwrap();
         let secs = start.elapsed().as_secs_f64();
         papers = store.stats().unwrap().papers;

@@ -70,6 +70,8 @@ pub trait Store: Send + Sync {
     fn resolve_paper(&self, ident: &str) -> Result<Option<PaperId>>;
     /// The stored sources of a paper, oldest first.
     fn sources(&self, id: PaperId) -> Result<Vec<StoredSource>>;
+    /// The distinct files a paper's sources came from.
+    fn source_files(&self, id: PaperId) -> Result<Vec<String>>;
     /// Papers matching a filter, newest first.
     fn list_papers(&self, filter: &PaperFilter) -> Result<Vec<Paper>>;
     /// Papers written or updated by batches after `batch`, in id order, with
@@ -81,6 +83,15 @@ pub trait Store: Send + Sync {
     fn find_authors(&self, query: &str) -> Result<Vec<AuthorSummary>>;
     /// An author's page: name variants, papers, collaborators.
     fn author(&self, id: i64) -> Result<Option<AuthorInfo>>;
+    /// Papers with no embedding from `model`, or updated since theirs was
+    /// made, with their current batch; at most `limit`, in id order.
+    fn papers_needing_embedding(&self, model: &str, limit: usize) -> Result<Vec<(Paper, i64)>>;
+    /// Stores embeddings `(paper, paper's batch when embedded, vector)` in one transaction.
+    fn put_embeddings(&self, model: &str, items: &[(PaperId, i64, Vec<f32>)]) -> Result<()>;
+    /// Visits every stored embedding of `model`.
+    fn for_each_embedding(&self, model: &str, f: &mut dyn FnMut(PaperId, &[f32])) -> Result<()>;
+    /// Number of stored embeddings of `model`.
+    fn embedding_count(&self, model: &str) -> Result<u64>;
     /// Stores a value of the user's own data (stars, follows, digest state).
     fn put_user_item(&self, kind: &str, key: &str, value: &str) -> Result<()>;
     /// Removes a value of the user's own data; true when it existed.

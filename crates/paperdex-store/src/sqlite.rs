@@ -8,7 +8,10 @@ use std::sync::Mutex;
 
 /// Schema migrations, applied in order on open. Append, never edit.
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("migrations/0001_library.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("migrations/0001_library.sql")),
+        M::up(include_str!("migrations/0002_embeddings.sql")),
+    ])
 }
 
 /// The embedded backend: one SQLite database in WAL mode. One connection
@@ -404,6 +407,16 @@ impl Store for SqliteStore {
         self.read(|tx| sources_of(tx, id))
     }
 
+    fn source_files(&self, id: PaperId) -> Result<Vec<String>> {
+        self.read(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "SELECT DISTINCT file FROM sources WHERE paper_id = ?1 ORDER BY file",
+            )?;
+            let rows = stmt.query_map([id], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
     fn list_papers(&self, filter: &PaperFilter) -> Result<Vec<Paper>> {
         let mut sql = String::from("SELECT p.data FROM papers p WHERE 1=1");
         let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
@@ -549,6 +562,73 @@ impl Store for SqliteStore {
         })
     }
 
+    fn papers_needing_embedding(&self, model: &str, limit: usize) -> Result<Vec<(Paper, i64)>> {
+        self.read(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "SELECT p.data, p.updated_batch FROM papers p
+                 LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model = ?1
+                 WHERE e.paper_id IS NULL OR e.batch < p.updated_batch
+                 ORDER BY p.id LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![model, limit as i64], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (data, batch) = row?;
+                out.push((paper_from_json(&data)?, batch));
+            }
+            Ok(out)
+        })
+    }
+
+    fn put_embeddings(&self, model: &str, items: &[(PaperId, i64, Vec<f32>)]) -> Result<()> {
+        let mut conn = self.writer.lock().expect("writer poisoned");
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR REPLACE INTO embeddings (paper_id, model, batch, vector) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (paper, batch, vector) in items {
+                let bytes: Vec<u8> = vector.iter().flat_map(|x| x.to_le_bytes()).collect();
+                stmt.execute(params![paper, model, batch, bytes])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn for_each_embedding(&self, model: &str, f: &mut dyn FnMut(PaperId, &[f32])) -> Result<()> {
+        self.read(|tx| {
+            let mut stmt =
+                tx.prepare("SELECT paper_id, vector FROM embeddings WHERE model = ?1")?;
+            let mut rows = stmt.query([model])?;
+            let mut buf: Vec<f32> = Vec::new();
+            while let Some(row) = rows.next()? {
+                let paper: i64 = row.get(0)?;
+                let bytes = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+                buf.clear();
+                buf.extend(
+                    bytes
+                        .chunks_exact(4)
+                        .map(|c| f32::from_le_bytes(c.try_into().expect("4-byte chunk"))),
+                );
+                f(paper, &buf);
+            }
+            Ok(())
+        })
+    }
+
+    fn embedding_count(&self, model: &str) -> Result<u64> {
+        self.read(|tx| {
+            Ok(tx.query_row(
+                "SELECT COUNT(*) FROM embeddings WHERE model = ?1",
+                [model],
+                |r| r.get::<_, i64>(0),
+            )? as u64)
+        })
+    }
+
     fn put_user_item(&self, kind: &str, key: &str, value: &str) -> Result<()> {
         let conn = self.writer.lock().expect("writer poisoned");
         conn.execute(
@@ -663,6 +743,41 @@ mod tests {
         add_paper(&SqliteStore::open(&path).unwrap(), "kept", false).unwrap();
         let store = SqliteStore::open(&path).unwrap();
         assert_eq!(store.stats().unwrap().papers, 1);
+    }
+
+    #[test]
+    fn embeddings_are_redone_when_a_paper_changes() {
+        let (_dir, store) = store();
+        add_paper(&store, "first", false).unwrap();
+        let pending = store.papers_needing_embedding("m", 10).unwrap();
+        assert_eq!(pending.len(), 1);
+        let (paper, batch) = &pending[0];
+        store
+            .put_embeddings("m", &[(paper.id, *batch, vec![0.5, -0.25])])
+            .unwrap();
+        assert!(store.papers_needing_embedding("m", 10).unwrap().is_empty());
+        assert_eq!(
+            store.papers_needing_embedding("other", 10).unwrap().len(),
+            1
+        );
+        let mut seen = Vec::new();
+        store
+            .for_each_embedding("m", &mut |id, v| seen.push((id, v.to_vec())))
+            .unwrap();
+        assert_eq!(seen, vec![(paper.id, vec![0.5, -0.25])]);
+        // A later batch touching the paper makes it stale.
+        store
+            .write("touch", &mut |tx| {
+                let p = Paper {
+                    id: paper.id,
+                    title: "first v2".into(),
+                    ..Default::default()
+                };
+                tx.save_paper(&p, &[])
+            })
+            .unwrap();
+        assert_eq!(store.papers_needing_embedding("m", 10).unwrap().len(), 1);
+        assert_eq!(store.embedding_count("m").unwrap(), 1);
     }
 
     #[test]

@@ -1,7 +1,6 @@
 use crate::{library, output};
 use anyhow::{bail, Result};
 use paperdex_store::Store;
-use std::path::Path;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -13,8 +12,8 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
-    let store = library::open(data_dir)?;
+pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
+    let store = library::open(&paths.data_dir)?;
     let found = store.find_authors(&args.name)?;
     let Some(best) = found.first() else {
         bail!("no author matches '{}'", args.name);

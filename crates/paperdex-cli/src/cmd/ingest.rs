@@ -1,9 +1,9 @@
 use crate::{library, output};
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
-use paperdex_ingest::{IngestOptions, Ingestor, Progress};
+use paperdex_ingest::{IngestOptions, Progress};
 use paperdex_model::Format;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -14,6 +14,9 @@ pub struct Args {
     /// Read every file as this format instead of detecting it
     #[arg(long, value_parser = parse_format)]
     format: Option<Format>,
+    /// Do not embed the new papers now (`paperdex embed` catches up)
+    #[arg(long)]
+    no_embed: bool,
     /// Print the report as JSON
     #[arg(long)]
     json: bool,
@@ -23,29 +26,44 @@ fn parse_format(s: &str) -> Result<Format, String> {
     s.parse()
 }
 
-pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
-    let store = library::open(data_dir)?;
-    let mut ingestor = Ingestor::open(&store)?;
-    let bar = ProgressBar::hidden();
-    // indicatif draws only when stderr is a terminal.
-    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+/// A bar on stderr; indicatif draws nothing when stderr is not a terminal.
+pub fn progress_bar(what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(0);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} records ({per_sec})")
+        ProgressStyle::with_template("{msg:>10} [{bar:30}] {pos}/{len} ({per_sec}, eta {eta})")
             .expect("valid template")
             .progress_chars("=> "),
     );
-    bar.set_message("ingesting");
-    let report = ingestor.ingest_paths(
+    bar.set_message(what.to_string());
+    bar
+}
+
+pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
+    let engine = library::open_engine(paths, !args.no_embed)?;
+    let bar = progress_bar("ingest");
+    let embed_bar = progress_bar("embed");
+    embed_bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    let report = engine.ingest(
         &args.paths,
         &IngestOptions {
             format: args.format,
         },
+        !args.no_embed,
         &|event| match event {
             Progress::Parsed { records } => bar.set_length(records as u64),
             Progress::FileDone { records } => bar.inc(records as u64),
         },
+        &|done, total| {
+            if done == 0 {
+                bar.finish_and_clear();
+                embed_bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            }
+            embed_bar.set_length(total as u64);
+            embed_bar.set_position(done as u64);
+        },
     )?;
     bar.finish_and_clear();
+    embed_bar.finish_and_clear();
     if args.json {
         output::print_json(&report)?;
     } else {
@@ -66,6 +84,9 @@ pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
             report.unchanged(),
             report.error_count()
         );
+        if !args.no_embed && engine.embedder().is_none() {
+            eprintln!("note: no embedding model loaded, papers were not embedded (run scripts/setup-model.sh, then paperdex embed)");
+        }
     }
     Ok(if report.has_errors() {
         ExitCode::from(1)

@@ -1,7 +1,6 @@
 use crate::{library, output};
 use anyhow::{bail, Result};
 use paperdex_store::{PaperFilter, Store};
-use std::path::Path;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -45,8 +44,8 @@ pub fn parse_years(s: &str) -> Result<(i32, i32), String> {
     }
 }
 
-pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
-    let store = library::open(data_dir)?;
+pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
+    let store = library::open(&paths.data_dir)?;
     let author_ids = match &args.author {
         Some(name) => {
             let found = store.find_authors(name)?;

@@ -2,7 +2,6 @@ use crate::{library, output};
 use anyhow::{bail, Result};
 use paperdex_store::Store;
 use serde::Serialize;
-use std::path::Path;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -21,8 +20,8 @@ struct ShowJson<'a> {
     sources: &'a [paperdex_store::StoredSource],
 }
 
-pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
-    let store = library::open(data_dir)?;
+pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
+    let store = library::open(&paths.data_dir)?;
     let Some(id) = store.resolve_paper(&args.id)? else {
         bail!("no paper with id, arXiv id or DOI '{}'", args.id);
     };

@@ -1,7 +1,6 @@
 use crate::{library, output};
 use anyhow::Result;
 use paperdex_store::Store;
-use std::path::Path;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -11,8 +10,8 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
-    let store = library::open(data_dir)?;
+pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
+    let store = library::open(&paths.data_dir)?;
     let stats = store.stats()?;
     if args.json {
         output::print_json(&stats)?;

@@ -1,3 +1,6 @@
+//! Shared harness of the end-to-end tests; each test binary uses part of it.
+#![allow(dead_code)]
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -42,6 +45,12 @@ pub struct Output {
 /// A fresh data directory and the binary pointed at it.
 pub struct Library {
     dir: tempfile::TempDir,
+}
+
+impl Default for Library {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Library {

@@ -1,0 +1,551 @@
+use crate::fusion::{fuse, Fusion};
+use crate::SearchError;
+use paperdex_embed::{Embedder, MiniLmEmbedder};
+use paperdex_index::{parse_query, Filters, IndexDoc, ParsedQuery, TextIndex};
+use paperdex_ingest::{IngestOptions, IngestReport, Ingestor, Progress};
+use paperdex_model::{Paper, PaperId};
+use paperdex_store::Store;
+use paperdex_vector::VectorIndex;
+use rustc_hash::FxHashSet;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use tracing::{info, instrument, warn};
+
+/// How deep each ranking goes before fusion: deep enough that a paper ranked
+/// moderately by both retrievers can still win.
+const FUSION_DEPTH: usize = 100;
+/// Papers embedded per store transaction.
+const EMBED_CHUNK: usize = 256;
+
+/// Which retrievers answer a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SearchMode {
+    /// BM25 over title, abstract, tl;dr, authors and venue.
+    Lexical,
+    /// Nearest neighbours of the query's sentence embedding.
+    Semantic,
+    /// Both, fused.
+    #[default]
+    Hybrid,
+}
+
+impl std::str::FromStr for SearchMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "lexical" => Ok(SearchMode::Lexical),
+            "semantic" => Ok(SearchMode::Semantic),
+            "hybrid" => Ok(SearchMode::Hybrid),
+            _ => Err(format!(
+                "unknown mode '{s}' (expected lexical, semantic or hybrid)"
+            )),
+        }
+    }
+}
+
+/// A search.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    /// The query in paperdex's syntax (words, "phrases", -word, author:, year:, venue:, source:).
+    pub query: String,
+    /// Retrievers to use.
+    pub mode: SearchMode,
+    /// Hits to return.
+    pub k: usize,
+    /// Hits to skip (pagination).
+    pub offset: usize,
+    /// Filters added to those in the query (e.g. from API parameters).
+    pub filters: Filters,
+}
+
+/// One result.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchHit {
+    /// The paper.
+    pub paper: Paper,
+    /// Fused (or single-retriever) score; higher is better.
+    pub score: f64,
+    /// 1-based rank in the lexical ranking, if it was there.
+    pub lexical_rank: Option<usize>,
+    /// 1-based rank in the semantic ranking, if it was there.
+    pub semantic_rank: Option<usize>,
+}
+
+/// Results of a search.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResults {
+    /// The page of hits.
+    pub hits: Vec<SearchHit>,
+    /// How many papers matched in all (lexical count, or ranked candidates).
+    pub total: usize,
+    /// The mode that answered (semantic falls back to lexical for queries without text).
+    pub mode: SearchMode,
+}
+
+/// How to open an engine.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// The embedding model directory (default: [`paperdex_embed::default_model_dir`]).
+    pub model_dir: Option<PathBuf>,
+    /// Load the model. Commands that never embed skip it.
+    pub load_model: bool,
+    /// Hybrid fusion weights.
+    pub fusion: Fusion,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            model_dir: None,
+            load_model: true,
+            fusion: Fusion::default(),
+        }
+    }
+}
+
+/// A library: store, full-text index, vectors and model, kept in step.
+pub struct Engine {
+    store: Arc<dyn Store>,
+    text: TextIndex,
+    vectors: RwLock<VectorIndex>,
+    embedder: Option<Arc<dyn Embedder>>,
+    fusion: Fusion,
+    /// One sync at a time; searches go on meanwhile.
+    sync_lock: Mutex<()>,
+}
+
+impl Engine {
+    /// Opens the engine over `store`, with derived data under `data_dir`,
+    /// and brings the full-text index up to date.
+    pub fn open(
+        data_dir: &Path,
+        store: Arc<dyn Store>,
+        options: EngineOptions,
+    ) -> Result<Engine, SearchError> {
+        let embedder: Option<Arc<dyn Embedder>> = if options.load_model {
+            let dir = options
+                .model_dir
+                .unwrap_or_else(paperdex_embed::default_model_dir);
+            match MiniLmEmbedder::load(&dir) {
+                Ok(m) => Some(Arc::new(m)),
+                Err(e) => {
+                    warn!(error = %e, "embedding model not loaded: semantic search is off");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let text = TextIndex::open_or_create(&data_dir.join("index"))?;
+        Self::assemble(store, text, embedder, options.fusion)
+    }
+
+    /// An engine with a given embedder and an in-memory text index (tests).
+    pub fn with_parts(
+        store: Arc<dyn Store>,
+        text: TextIndex,
+        embedder: Option<Arc<dyn Embedder>>,
+        fusion: Fusion,
+    ) -> Result<Engine, SearchError> {
+        Self::assemble(store, text, embedder, fusion)
+    }
+
+    fn assemble(
+        store: Arc<dyn Store>,
+        text: TextIndex,
+        embedder: Option<Arc<dyn Embedder>>,
+        fusion: Fusion,
+    ) -> Result<Engine, SearchError> {
+        let dim = embedder.as_ref().map_or(384, |e| e.dim());
+        let mut vectors = VectorIndex::new(dim);
+        if let Some(e) = &embedder {
+            let mut failed = None;
+            store.for_each_embedding(e.model_id(), &mut |id, v| {
+                if let Err(err) = vectors.upsert(id, v) {
+                    failed.get_or_insert(err);
+                }
+            })?;
+            if let Some(err) = failed {
+                return Err(err.into());
+            }
+        }
+        let engine = Engine {
+            store,
+            text,
+            vectors: RwLock::new(vectors),
+            embedder,
+            fusion,
+            sync_lock: Mutex::new(()),
+        };
+        if engine.text.needs_rebuild() {
+            warn!("full-text index missing, stale or damaged: rebuilding it from the library");
+        }
+        engine.sync_text()?;
+        Ok(engine)
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The full-text index.
+    pub fn text_index(&self) -> &TextIndex {
+        &self.text
+    }
+
+    /// The embedder, when a model is loaded.
+    pub fn embedder(&self) -> Option<&Arc<dyn Embedder>> {
+        self.embedder.as_ref()
+    }
+
+    /// Number of vectors in the vector index.
+    pub fn vector_count(&self) -> usize {
+        self.vectors.read().expect("vectors poisoned").len()
+    }
+
+    /// Ingests files, then brings the index (and, with `embed`, the vectors) up to date.
+    pub fn ingest(
+        &self,
+        paths: &[PathBuf],
+        options: &IngestOptions,
+        embed: bool,
+        progress: &(dyn Fn(Progress) + Sync),
+        embed_progress: &dyn Fn(usize, usize),
+    ) -> Result<IngestReport, SearchError> {
+        let report = {
+            let _guard = self.sync_lock.lock().expect("sync lock poisoned");
+            let mut ingestor = Ingestor::open(self.store.as_ref())?;
+            ingestor.ingest_paths(paths, options, progress)?
+        };
+        self.sync_text()?;
+        if embed && self.embedder.is_some() {
+            self.embed_pending(embed_progress)?;
+        }
+        Ok(report)
+    }
+
+    /// Ingests one uploaded file's bytes (as one batch) and syncs.
+    pub fn ingest_bytes(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        embed: bool,
+    ) -> Result<paperdex_ingest::FileReport, SearchError> {
+        let report = {
+            let _guard = self.sync_lock.lock().expect("sync lock poisoned");
+            let mut ingestor = Ingestor::open(self.store.as_ref())?;
+            ingestor.ingest_bytes(name, bytes, &IngestOptions::default())?
+        };
+        self.sync_text()?;
+        if embed && self.embedder.is_some() {
+            self.embed_pending(&|_, _| {})?;
+        }
+        Ok(report)
+    }
+
+    /// Applies every batch the full-text index has not seen. Returns the
+    /// number of papers (re)indexed.
+    #[instrument(skip_all)]
+    pub fn sync_text(&self) -> Result<usize, SearchError> {
+        let _guard = self.sync_lock.lock().expect("sync lock poisoned");
+        let applied = if self.text.needs_rebuild() {
+            0
+        } else {
+            self.text.applied_batch()
+        };
+        let (papers, last) = self.store.papers_changed_since(applied)?;
+        if last == applied && !self.text.needs_rebuild() {
+            return Ok(0);
+        }
+        self.index_papers(&papers)?;
+        self.text.commit(last)?;
+        info!(
+            papers = papers.len(),
+            batch = last,
+            "full-text index in step"
+        );
+        Ok(papers.len())
+    }
+
+    fn index_papers(&self, papers: &[Paper]) -> Result<(), SearchError> {
+        for chunk in papers.chunks(2048) {
+            let files: Vec<Vec<String>> = chunk
+                .iter()
+                .map(|p| self.store.source_files(p.id))
+                .collect::<Result<_, _>>()?;
+            let docs: Vec<IndexDoc<'_>> = chunk
+                .iter()
+                .zip(&files)
+                .map(|(paper, sources)| IndexDoc { paper, sources })
+                .collect();
+            self.text.upsert(&docs)?;
+        }
+        Ok(())
+    }
+
+    /// Rebuilds the full-text index from the store.
+    pub fn reindex(&self) -> Result<usize, SearchError> {
+        let _guard = self.sync_lock.lock().expect("sync lock poisoned");
+        self.text.clear()?;
+        let (papers, last) = self.store.papers_changed_since(0)?;
+        self.index_papers(&papers)?;
+        self.text.commit(last)?;
+        Ok(papers.len())
+    }
+
+    /// Embeds every paper without a current embedding, in chunks, each
+    /// stored in its own transaction (an interrupted run keeps what it did).
+    /// Reports `(done, total)` to `progress`. Returns the number embedded.
+    #[instrument(skip_all)]
+    pub fn embed_pending(&self, progress: &dyn Fn(usize, usize)) -> Result<usize, SearchError> {
+        let embedder = self.embedder.as_ref().ok_or(SearchError::NoModel)?;
+        let model = embedder.model_id().to_string();
+        let stats = self.store.stats()?;
+        let total =
+            (stats.papers as usize).saturating_sub(self.store.embedding_count(&model)? as usize);
+        let mut done = 0;
+        progress(0, total);
+        loop {
+            let pending = self.store.papers_needing_embedding(&model, EMBED_CHUNK)?;
+            if pending.is_empty() {
+                break;
+            }
+            let texts: Vec<String> = pending.iter().map(|(p, _)| embedding_text(p)).collect();
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let vectors = embedder.embed(&refs)?;
+            let items: Vec<(PaperId, i64, Vec<f32>)> = pending
+                .iter()
+                .zip(vectors)
+                .map(|((p, batch), v)| (p.id, *batch, v))
+                .collect();
+            self.store.put_embeddings(&model, &items)?;
+            {
+                let mut index = self.vectors.write().expect("vectors poisoned");
+                for (id, _, v) in &items {
+                    index.upsert(*id, v)?;
+                }
+            }
+            done += items.len();
+            progress(done, total.max(done));
+        }
+        Ok(done)
+    }
+
+    /// Runs a search and loads the papers of the requested page.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
+        let ranked = self.search_ids(req)?;
+        let mut hits = Vec::with_capacity(req.k);
+        for r in ranked.ids.iter().skip(req.offset).take(req.k) {
+            if let Some(paper) = self.store.paper(r.0)? {
+                hits.push(SearchHit {
+                    paper,
+                    score: r.1,
+                    lexical_rank: ranked
+                        .lexical
+                        .iter()
+                        .position(|id| *id == r.0)
+                        .map(|p| p + 1),
+                    semantic_rank: ranked
+                        .semantic
+                        .iter()
+                        .position(|id| *id == r.0)
+                        .map(|p| p + 1),
+                });
+            }
+        }
+        Ok(SearchResults {
+            hits,
+            total: ranked.total,
+            mode: ranked.mode,
+        })
+    }
+
+    /// Runs a search and returns ranked ids only (benchmarks, fusion tuning).
+    pub fn search_ids(&self, req: &SearchRequest) -> Result<RankedIds, SearchError> {
+        let mut query = parse_query(&req.query)?;
+        merge_filters(&mut query.filters, &req.filters);
+        let depth = (req.offset + req.k).max(FUSION_DEPTH);
+        let has_text = !query.text().trim().is_empty();
+        let mode = if has_text {
+            req.mode
+        } else {
+            SearchMode::Lexical
+        };
+        let lexical = match mode {
+            SearchMode::Lexical | SearchMode::Hybrid => self
+                .text
+                .search(&query, depth, 0)?
+                .into_iter()
+                .map(|h| (h.paper_id, h.score as f64))
+                .collect(),
+            SearchMode::Semantic => Vec::new(),
+        };
+        let semantic = match mode {
+            SearchMode::Semantic | SearchMode::Hybrid => self.semantic(&query, depth)?,
+            SearchMode::Lexical => Vec::new(),
+        };
+        let lexical_ids: Vec<PaperId> = lexical.iter().map(|h: &(PaperId, f64)| h.0).collect();
+        let semantic_ids: Vec<PaperId> = semantic.iter().map(|h| h.0).collect();
+        let ids = match mode {
+            SearchMode::Lexical => lexical,
+            SearchMode::Semantic => semantic,
+            SearchMode::Hybrid => fuse(&lexical_ids, &semantic_ids, self.fusion),
+        };
+        let total = match mode {
+            SearchMode::Lexical => self.text.count(&query)?,
+            _ => ids.len(),
+        };
+        Ok(RankedIds {
+            ids,
+            lexical: lexical_ids,
+            semantic: semantic_ids,
+            total,
+            mode,
+        })
+    }
+
+    fn semantic(
+        &self,
+        query: &ParsedQuery,
+        depth: usize,
+    ) -> Result<Vec<(PaperId, f64)>, SearchError> {
+        let embedder = self.embedder.as_ref().ok_or(SearchError::NoModel)?;
+        let vector = embedder.embed(&[query.text().as_str()])?.remove(0);
+        let allowed: Option<FxHashSet<PaperId>> = self
+            .text
+            .filter_ids(&query.filters)?
+            .map(|ids| ids.into_iter().collect());
+        // Semantic hits cannot honour -word by themselves: exclude the papers
+        // that the full-text index finds for the excluded words.
+        let excluded: FxHashSet<PaperId> = if query.excluded.is_empty() {
+            FxHashSet::default()
+        } else {
+            let probe = ParsedQuery {
+                terms: query.excluded.clone(),
+                ..Default::default()
+            };
+            self.text
+                .search(&probe, usize::MAX / 2, 0)?
+                .into_iter()
+                .map(|h| h.paper_id)
+                .collect()
+        };
+        let filter = |id: PaperId| {
+            allowed.as_ref().is_none_or(|a| a.contains(&id)) && !excluded.contains(&id)
+        };
+        let index = self.vectors.read().expect("vectors poisoned");
+        Ok(index
+            .search(&vector, depth, Some(&filter))
+            .into_iter()
+            .map(|(id, s)| (id, s as f64))
+            .collect())
+    }
+
+    /// Papers most similar to `ident` (paper id, arXiv id or DOI), by
+    /// embedding; by its title's words when it has no embedding.
+    pub fn similar(&self, ident: &str, k: usize) -> Result<Vec<SearchHit>, SearchError> {
+        let id = self
+            .store
+            .resolve_paper(ident)?
+            .ok_or_else(|| SearchError::UnknownPaper(ident.to_string()))?;
+        let vector = self
+            .vectors
+            .read()
+            .expect("vectors poisoned")
+            .get(id)
+            .map(<[f32]>::to_vec);
+        let ranked: Vec<(PaperId, f64)> = match vector {
+            Some(v) => {
+                let not_self = |other: PaperId| other != id;
+                self.vectors
+                    .read()
+                    .expect("vectors poisoned")
+                    .search(&v, k, Some(&not_self))
+                    .into_iter()
+                    .map(|(i, s)| (i, s as f64))
+                    .collect()
+            }
+            None => {
+                let paper = self
+                    .store
+                    .paper(id)?
+                    .ok_or_else(|| SearchError::UnknownPaper(ident.to_string()))?;
+                let terms = paper
+                    .title
+                    .split_whitespace()
+                    .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string())
+                    .filter(|w| w.len() > 2)
+                    .collect();
+                let probe = ParsedQuery {
+                    terms,
+                    ..Default::default()
+                };
+                self.text
+                    .search(&probe, k + 1, 0)?
+                    .into_iter()
+                    .filter(|h| h.paper_id != id)
+                    .take(k)
+                    .map(|h| (h.paper_id, h.score as f64))
+                    .collect()
+            }
+        };
+        let mut hits = Vec::with_capacity(ranked.len());
+        for (pid, score) in ranked {
+            if let Some(paper) = self.store.paper(pid)? {
+                hits.push(SearchHit {
+                    paper,
+                    score,
+                    lexical_rank: None,
+                    semantic_rank: None,
+                });
+            }
+        }
+        Ok(hits)
+    }
+}
+
+/// Ranked ids of a search, with each retriever's own ranking.
+#[derive(Debug, Clone)]
+pub struct RankedIds {
+    /// The final ranking with scores.
+    pub ids: Vec<(PaperId, f64)>,
+    /// The lexical ranking (empty when not run).
+    pub lexical: Vec<PaperId>,
+    /// The semantic ranking (empty when not run).
+    pub semantic: Vec<PaperId>,
+    /// Matches in all.
+    pub total: usize,
+    /// The mode that answered.
+    pub mode: SearchMode,
+}
+
+/// The text a paper is embedded from: its title and abstract (a derived
+/// title only repeats the abstract, so it is left out).
+pub fn embedding_text(paper: &Paper) -> String {
+    let mut text = String::new();
+    if !paper.title_derived {
+        text.push_str(&paper.title);
+        text.push_str(". ");
+    }
+    if let Some(a) = &paper.abstract_text {
+        text.push_str(a);
+    } else if let Some(t) = &paper.tldr {
+        text.push_str(t);
+    }
+    text
+}
+
+fn merge_filters(into: &mut Filters, extra: &Filters) {
+    into.authors.extend(extra.authors.iter().cloned());
+    into.venues.extend(extra.venues.iter().cloned());
+    into.sources.extend(extra.sources.iter().cloned());
+    if extra.year_from.is_some() {
+        into.year_from = extra.year_from;
+    }
+    if extra.year_to.is_some() {
+        into.year_to = extra.year_to;
+    }
+}
