@@ -7,9 +7,8 @@ use rustc_hash::FxHashMap;
 ///
 /// The defaults were tuned on the dev half of the retrieval benchmark
 /// (`paperdex bench retrieval`: grid over lexical weight 0.1–2 and k 1–60,
-/// semantic weight 1), never on its test half: semantic rankings of MiniLM
-/// are the stronger signal on known-item queries, so BM25 counts 0.3 and a
-/// small k lets first places decide.
+/// semantic weight 1), never on its test half. A small k lets first places
+/// decide: on known-item queries each retriever's top hit is usually right.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Fusion {
     /// Weight of the lexical ranking.

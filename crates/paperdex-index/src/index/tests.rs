@@ -155,14 +155,13 @@ fn title_word_ranks_its_paper_first() {
 }
 
 #[test]
-fn title_match_beats_abstract_only_match() {
+fn title_and_abstract_matches_are_both_found() {
     let index = test_index();
-    // "residual" is in 4's title and in 5's abstract.
-    assert_eq!(ids(&index, "residual"), vec![4, 5]);
-    let hits = index
-        .search(&parse_query("residual").unwrap(), 10, 0)
-        .unwrap();
-    assert!(hits[0].score > hits[1].score);
+    // "residual" is in 4's title and in 5's abstract. Titles are not boosted
+    // above abstracts (see TITLE_BOOST), so both rank, in either order.
+    let mut found = ids(&index, "residual");
+    found.sort();
+    assert_eq!(found, vec![4, 5]);
 }
 
 #[test]
@@ -316,7 +315,8 @@ fn upsert_replaces_a_paper_with_the_same_id() {
     changed.paper.title = "Something Entirely Different".into();
     feed(&index, std::slice::from_ref(&changed));
     // Not visible before the commit.
-    assert_eq!(ids(&index, "residual")[0], 4);
+    assert!(ids(&index, "residual").contains(&4));
+    assert!(ids(&index, "entirely").is_empty());
     index.commit(2).unwrap();
     assert_eq!(index.num_docs(), 6);
     assert_eq!(ids(&index, "entirely"), vec![4]);
