@@ -12,3 +12,5 @@ pd ingest data/seeds
 pd stats
 echo; pd show 1910.03175 | head -20
 echo; pd author "Kevin Swersky" | head -30
+echo; pd search "autoencoder that maximizes mutual information" -k 5
+echo; pd search --mode lexical 'author:swersky year:2020' -k 5
