@@ -427,8 +427,10 @@ impl Engine {
                 terms: query.excluded.clone(),
                 ..Default::default()
             };
+            // Every match is needed, and there are at most as many as documents.
+            let all = (self.text.num_docs() as usize).max(1);
             self.text
-                .search(&probe, usize::MAX / 2, 0)?
+                .search(&probe, all, 0)?
                 .into_iter()
                 .map(|h| h.paper_id)
                 .collect()
@@ -451,23 +453,20 @@ impl Engine {
             .store
             .resolve_paper(ident)?
             .ok_or_else(|| SearchError::UnknownPaper(ident.to_string()))?;
-        let vector = self
-            .vectors
-            .read()
-            .expect("vectors poisoned")
-            .get(id)
-            .map(<[f32]>::to_vec);
-        let ranked: Vec<(PaperId, f64)> = match vector {
-            Some(v) => {
+        let by_vector: Option<Vec<(PaperId, f64)>> = {
+            // One read guard for the lookup and the search: no copy of the vector.
+            let index = self.vectors.read().expect("vectors poisoned");
+            index.get(id).map(|v| {
                 let not_self = |other: PaperId| other != id;
-                self.vectors
-                    .read()
-                    .expect("vectors poisoned")
-                    .search(&v, k, Some(&not_self))
+                index
+                    .search(v, k, Some(&not_self))
                     .into_iter()
                     .map(|(i, s)| (i, s as f64))
                     .collect()
-            }
+            })
+        };
+        let ranked: Vec<(PaperId, f64)> = match by_vector {
+            Some(ranked) => ranked,
             None => {
                 let paper = self
                     .store
