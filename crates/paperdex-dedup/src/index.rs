@@ -282,7 +282,7 @@ pub struct MatchDecision {
 /// candidates whose ids do not conflict and that are not from the same
 /// listing) the same title, else the most similar abstract above
 /// [`ABSTRACT_THRESHOLD`]. Two papers with different arXiv ids never merge.
-pub fn decide(record: &MatchKeys, candidates: &[Candidate]) -> MatchDecision {
+pub fn decide(record: &MatchKeys, candidates: &[&Candidate]) -> MatchDecision {
     if let Some(a) = &record.arxiv_id {
         if let Some(c) = candidates.iter().find(|c| c.has_arxiv(a)) {
             return matched(c, MatchRule::ArxivId, 1.0, format!("same arXiv id {a}"));
@@ -297,7 +297,7 @@ pub fn decide(record: &MatchKeys, candidates: &[Candidate]) -> MatchDecision {
         }
     }
     let mut best: Option<(bool, f64, &Candidate)> = None;
-    for c in candidates {
+    for &c in candidates {
         if c.conflicts_with(record) || c.has_listing(&record.listing) {
             continue;
         }
@@ -387,7 +387,7 @@ mod tests {
     fn same_abstract_without_ids_merges_by_abstract() {
         let existing = candidate(1, keys(Some("1910.03175"), None, ABSTRACT, "a.txt"));
         let glued = ABSTRACT.replace("latent states", "latentstates");
-        let d = decide(&keys(None, Some("MIM"), &glued, "b.txt"), &[existing]);
+        let d = decide(&keys(None, Some("MIM"), &glued, "b.txt"), &[&existing]);
         assert_eq!((d.paper_id, d.rule), (Some(1), MatchRule::Abstract));
         assert!(d.score > 0.9);
     }
@@ -397,7 +397,7 @@ mod tests {
         let existing = candidate(1, keys(Some("1910.03175"), Some("MIM"), ABSTRACT, "a.txt"));
         let d = decide(
             &keys(Some("1910.04153"), Some("MIM"), ABSTRACT, "b.txt"),
-            &[existing],
+            &[&existing],
         );
         assert_eq!(d.rule, MatchRule::New);
     }
@@ -405,7 +405,7 @@ mod tests {
     #[test]
     fn records_of_one_listing_never_merge() {
         let existing = candidate(1, keys(None, None, ABSTRACT, "a.txt"));
-        let d = decide(&keys(None, None, ABSTRACT, "a.txt"), &[existing]);
+        let d = decide(&keys(None, None, ABSTRACT, "a.txt"), &[&existing]);
         assert_eq!(d.rule, MatchRule::New);
     }
 

@@ -210,9 +210,10 @@ impl<'s> Ingestor<'s> {
         Ok(report)
     }
 
-    fn candidate(&mut self, tx: &mut dyn WriteTx, paper: PaperId) -> Result<Candidate, StoreError> {
-        if let Some(c) = self.candidates.get(&paper) {
-            return Ok(c.clone());
+    /// Caches the match keys of `paper`'s sources, reading them once.
+    fn load_candidate(&mut self, tx: &mut dyn WriteTx, paper: PaperId) -> Result<(), StoreError> {
+        if self.candidates.contains_key(&paper) {
+            return Ok(());
         }
         let sources = tx.sources_of(paper)?;
         let c = Candidate {
@@ -222,8 +223,8 @@ impl<'s> Ingestor<'s> {
                 .map(|s| MatchKeys::from_fields(&s.fields, &s.file))
                 .collect(),
         };
-        self.candidates.insert(paper, c.clone());
-        Ok(c)
+        self.candidates.insert(paper, c);
+        Ok(())
     }
 
     fn store_record(
@@ -242,10 +243,14 @@ impl<'s> Ingestor<'s> {
         ids.extend(batch.overlay.candidate_papers(keys));
         ids.sort_unstable();
         ids.dedup();
-        let mut candidates = Vec::with_capacity(ids.len());
-        for id in ids {
-            candidates.push(self.candidate(tx, id)?);
+        for &id in &ids {
+            self.load_candidate(tx, id)?;
         }
+        // Borrowed from the cache: fingerprints are not copied per lookup.
+        let candidates: Vec<&Candidate> = ids
+            .iter()
+            .filter_map(|id| self.candidates.get(id))
+            .collect();
         let decision = decide(keys, &candidates);
         let paper_id = match decision.paper_id {
             Some(id) => {
