@@ -33,6 +33,8 @@ pub struct Args {
 enum What {
     /// Known-item retrieval quality (MRR@10, Recall@10) per mode
     Retrieval(RetrievalArgs),
+    /// Ingest and query latency at N synthetic papers (100k, 1M)
+    Scale(super::bench_scale::ScaleArgs),
 }
 
 #[derive(clap::Args)]
@@ -90,6 +92,7 @@ fn metrics(ranked: &[Vec<i64>], queries: &[&Query]) -> Metrics {
 pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
     match args.what {
         What::Retrieval(a) => retrieval(paths, a),
+        What::Scale(a) => super::bench_scale::scale(paths, a),
     }
 }
 

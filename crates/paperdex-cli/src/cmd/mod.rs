@@ -1,6 +1,7 @@
 //! One module per subcommand: its `Args` and its `run`.
 pub mod author;
 pub mod bench;
+pub mod bench_scale;
 pub mod embed;
 pub mod ingest;
 pub mod list;
