@@ -33,6 +33,8 @@ pub struct Args {
 enum What {
     /// Known-item retrieval quality (MRR@10, Recall@10) per mode
     Retrieval(RetrievalArgs),
+    /// Recommendation quality: authors' starred halves find their other halves
+    Recommend(crate::cmd::bench_recommend::Args),
 }
 
 #[derive(clap::Args)]
@@ -90,6 +92,7 @@ fn metrics(ranked: &[Vec<i64>], queries: &[&Query]) -> Metrics {
 pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
     match args.what {
         What::Retrieval(a) => retrieval(paths, a),
+        What::Recommend(a) => crate::cmd::bench_recommend::run(paths, a),
     }
 }
 
