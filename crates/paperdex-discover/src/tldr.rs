@@ -28,9 +28,12 @@ const CHUNK: usize = 256;
 
 /// The sentences of an abstract (see the module docs).
 pub fn sentences(text: &str) -> Vec<String> {
+    // Listings wrap abstracts with hard line breaks, which UAX #29 takes for
+    // paragraph ends: squash whitespace first.
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut out: Vec<String> = Vec::new();
     for s in text.unicode_sentences() {
-        let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let s = s.trim().to_string();
         if s.is_empty() {
             continue;
         }
