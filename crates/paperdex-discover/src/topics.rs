@@ -444,7 +444,11 @@ mod tests {
         ];
         let terms = class_terms(&[robots.to_vec(), proteins.to_vec()], 4);
         // "learning" is in every class: it ranks below what sets each apart.
-        assert_eq!(terms[0][..2], ["robot grasping", "tactile sensors"], "{terms:?}");
+        assert_eq!(
+            terms[0][..2],
+            ["robot grasping", "tactile sensors"],
+            "{terms:?}"
+        );
         assert_eq!(terms[1][0], "protein", "{terms:?}");
         // A chosen bigram hides its words.
         assert!(!terms[0].contains(&"grasping".to_string()), "{terms:?}");
