@@ -61,6 +61,20 @@ enum Command {
     Reindex,
     /// Benchmarks (retrieval quality)
     Bench(cmd::bench::Args),
+    /// The library's topics (clusters of papers, labelled by their distinctive terms)
+    Topics(cmd::topics::Args),
+    /// One topic: label, terms and papers
+    Topic(cmd::topics::TopicArgs),
+    /// Papers drawing attention now: upvotes, citations, recency, listings
+    Trending(cmd::trending::Args),
+    /// Star a paper (recommendations learn from stars)
+    Star(cmd::star::Args),
+    /// Remove a paper's star
+    Unstar(cmd::star::Args),
+    /// The starred papers
+    Stars(cmd::star::ListArgs),
+    /// Papers like the starred ones
+    Recommend(cmd::recommend::Args),
 }
 
 fn main() -> ExitCode {
@@ -97,6 +111,13 @@ fn main() -> ExitCode {
         Command::Show(args) => cmd::show::run(&lib, args),
         Command::List(args) => cmd::list::run(&lib, args),
         Command::Author(args) => cmd::author::run(&lib, args),
+        Command::Topics(args) => cmd::topics::run(&lib, args),
+        Command::Topic(args) => cmd::topics::run_topic(&lib, args),
+        Command::Trending(args) => cmd::trending::run(&lib, args),
+        Command::Star(args) => cmd::star::star(&lib, args),
+        Command::Unstar(args) => cmd::star::unstar(&lib, args),
+        Command::Stars(args) => cmd::star::list(&lib, args),
+        Command::Recommend(args) => cmd::recommend::run(&lib, args),
     };
     match result {
         Ok(code) => code,

@@ -18,7 +18,8 @@ mod types;
 pub use error::StoreError;
 pub use sqlite::SqliteStore;
 pub use types::{
-    AuthorInfo, AuthorSummary, Collaborator, NewSource, PaperFilter, Stats, StoredSource, UserItem,
+    AuthorInfo, AuthorSummary, Collaborator, GeneratedTldr, NewSource, NewTopic, NewTopicSet,
+    PaperFilter, Stats, StoredSource, Topic, TopicSet, UserItem,
 };
 
 use paperdex_model::{Paper, PaperId, SourceId};
@@ -98,4 +99,24 @@ pub trait Store: Send + Sync {
     fn delete_user_item(&self, kind: &str, key: &str) -> Result<bool>;
     /// Every value of one kind of the user's own data.
     fn user_items(&self, kind: &str) -> Result<Vec<UserItem>>;
+    /// Replaces the stored topics and every paper's topic, in one transaction.
+    fn replace_topics(&self, set: &NewTopicSet) -> Result<()>;
+    /// The stored topics (by id) and what they were computed from; `None`
+    /// when topics were never computed.
+    fn topics(&self) -> Result<Option<TopicSet>>;
+    /// The papers of a topic, in id order (empty for an unknown topic).
+    fn topic_papers(&self, topic: i64) -> Result<Vec<PaperId>>;
+    /// Every paper's topic as `(paper, topic)`, in paper id order.
+    fn paper_topics(&self) -> Result<Vec<(PaperId, i64)>>;
+    /// The topic of one paper.
+    fn topic_of_paper(&self, paper: PaperId) -> Result<Option<Topic>>;
+    /// An author's topics with how many of their papers each holds, most first.
+    fn author_topics(&self, author: i64) -> Result<Vec<(Topic, u64)>>;
+    /// Papers with an abstract but no tl;dr, with ids above `after`, in id
+    /// order, at most `limit`.
+    fn papers_lacking_tldr(&self, after: PaperId, limit: usize) -> Result<Vec<Paper>>;
+    /// Stores generated tl;drs (marked generated) in one transaction. A paper
+    /// that meanwhile got a tl;dr or a different abstract is left alone.
+    /// Returns how many were stored.
+    fn put_generated_tldrs(&self, items: &[GeneratedTldr]) -> Result<usize>;
 }

@@ -11,6 +11,7 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("migrations/0001_library.sql")),
         M::up(include_str!("migrations/0002_embeddings.sql")),
+        M::up(include_str!("migrations/0003_topics.sql")),
     ])
 }
 
@@ -658,6 +659,181 @@ impl Store for SqliteStore {
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
+
+    fn replace_topics(&self, set: &NewTopicSet) -> Result<()> {
+        let mut conn = self.writer.lock().expect("writer poisoned");
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute_batch("DELETE FROM paper_topics; DELETE FROM topics; DELETE FROM topic_runs;")?;
+        tx.execute(
+            "INSERT INTO topic_runs (id, model, batch, papers, created_at)
+             VALUES (1, ?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+            params![set.model, set.batch, set.papers as i64],
+        )?;
+        {
+            let mut topic_stmt = tx.prepare_cached(
+                "INSERT INTO topics (id, label, terms, size) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            let mut paper_stmt =
+                tx.prepare_cached("INSERT INTO paper_topics (paper_id, topic_id) VALUES (?1, ?2)")?;
+            for topic in &set.topics {
+                let terms =
+                    serde_json::to_string(&topic.terms).map_err(|source| StoreError::Corrupt {
+                        what: "topic terms",
+                        source,
+                    })?;
+                topic_stmt.execute(params![
+                    topic.id,
+                    topic.label,
+                    terms,
+                    topic.papers.len() as i64
+                ])?;
+                for paper in &topic.papers {
+                    paper_stmt.execute(params![paper, topic.id])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn topics(&self) -> Result<Option<TopicSet>> {
+        self.read(|tx| {
+            let run = tx
+                .query_row(
+                    "SELECT model, batch, papers FROM topic_runs WHERE id = 1",
+                    [],
+                    |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, i64>(1)?,
+                            r.get::<_, i64>(2)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            let Some((model, batch, papers)) = run else {
+                return Ok(None);
+            };
+            let mut stmt =
+                tx.prepare_cached("SELECT id, label, terms, size FROM topics ORDER BY id")?;
+            let rows = stmt.query_map([], topic_row)?;
+            let mut topics = Vec::new();
+            for row in rows {
+                topics.push(topic_from_row(row?)?);
+            }
+            Ok(Some(TopicSet {
+                model,
+                batch,
+                papers: papers as u64,
+                topics,
+            }))
+        })
+    }
+
+    fn topic_papers(&self, topic: i64) -> Result<Vec<PaperId>> {
+        self.read(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "SELECT paper_id FROM paper_topics WHERE topic_id = ?1 ORDER BY paper_id",
+            )?;
+            let rows = stmt.query_map([topic], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn paper_topics(&self) -> Result<Vec<(PaperId, i64)>> {
+        self.read(|tx| {
+            let mut stmt =
+                tx.prepare_cached("SELECT paper_id, topic_id FROM paper_topics ORDER BY paper_id")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn topic_of_paper(&self, paper: PaperId) -> Result<Option<Topic>> {
+        self.read(|tx| {
+            let row = tx
+                .query_row(
+                    "SELECT t.id, t.label, t.terms, t.size FROM paper_topics pt
+                     JOIN topics t ON t.id = pt.topic_id WHERE pt.paper_id = ?1",
+                    [paper],
+                    topic_row,
+                )
+                .optional()?;
+            row.map(topic_from_row).transpose()
+        })
+    }
+
+    fn author_topics(&self, author: i64) -> Result<Vec<(Topic, u64)>> {
+        self.read(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "SELECT t.id, t.label, t.terms, t.size, COUNT(*) AS n FROM paper_authors pa
+                 JOIN paper_topics pt ON pt.paper_id = pa.paper_id
+                 JOIN topics t ON t.id = pt.topic_id
+                 WHERE pa.author_id = ?1 GROUP BY t.id ORDER BY n DESC, t.id",
+            )?;
+            let rows = stmt.query_map([author], |r| Ok((topic_row(r)?, r.get::<_, i64>(4)?)))?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (topic, n) = row?;
+                out.push((topic_from_row(topic)?, n as u64));
+            }
+            Ok(out)
+        })
+    }
+
+    fn papers_lacking_tldr(&self, after: PaperId, limit: usize) -> Result<Vec<Paper>> {
+        self.read(|tx| {
+            query_papers(
+                tx,
+                "SELECT data FROM papers WHERE id > ?1
+                 AND json_extract(data, '$.tldr') IS NULL
+                 AND COALESCE(json_extract(data, '$.abstract'), '') != ''
+                 ORDER BY id LIMIT ?2",
+                &[&after, &(limit as i64)],
+            )
+        })
+    }
+
+    fn put_generated_tldrs(&self, items: &[GeneratedTldr]) -> Result<usize> {
+        let mut conn = self.writer.lock().expect("writer poisoned");
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut stored = 0;
+        {
+            // Written into the paper's data without a new batch: a generated
+            // tl;dr is derived from the abstract, which indexes and embeddings
+            // already have. Re-merging the paper (a new source) drops it, and
+            // the next pass makes it again from the then current abstract.
+            let mut stmt = tx.prepare_cached(
+                "UPDATE papers SET data = json_set(data, '$.tldr', ?2, '$.tldr_generated', json('true'))
+                 WHERE id = ?1 AND json_extract(data, '$.tldr') IS NULL
+                 AND json_extract(data, '$.abstract') = ?3",
+            )?;
+            for item in items {
+                stored += stmt.execute(params![item.paper_id, item.tldr, item.abstract_text])?;
+            }
+        }
+        tx.commit()?;
+        Ok(stored)
+    }
+}
+
+type TopicRow = (i64, String, String, i64);
+
+fn topic_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TopicRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+}
+
+fn topic_from_row((id, label, terms, size): TopicRow) -> Result<Topic> {
+    let terms = serde_json::from_str(&terms).map_err(|source| StoreError::Corrupt {
+        what: "topic terms",
+        source,
+    })?;
+    Ok(Topic {
+        id,
+        label,
+        terms,
+        size: size as u64,
+    })
 }
 
 #[cfg(test)]
@@ -788,5 +964,129 @@ mod tests {
         assert_eq!(store.user_items("star").unwrap().len(), 1);
         assert!(store.delete_user_item("star", "1").unwrap());
         assert!(!store.delete_user_item("star", "1").unwrap());
+    }
+
+    fn add_paper_with(store: &SqliteStore, abstract_text: &str, tldr: Option<&str>) -> PaperId {
+        let mut id = 0;
+        store
+            .write("test", &mut |tx| {
+                id = tx.new_paper()?;
+                let rec = record(abstract_text);
+                tx.insert_source(&NewSource {
+                    paper_id: id,
+                    content_hash: &format!("{abstract_text}{tldr:?}"),
+                    record: &rec,
+                    rule: "new",
+                    score: 0.0,
+                    detail: "",
+                })?;
+                let author = match tx.author_by_key("ada")? {
+                    Some(a) => a,
+                    None => tx.insert_author("ada", "ada", "Ada")?,
+                };
+                let paper = Paper {
+                    id,
+                    title: format!("paper {id}"),
+                    authors: vec![paperdex_model::AuthorRef {
+                        id: author,
+                        name: "Ada".into(),
+                    }],
+                    abstract_text: Some(abstract_text.into()),
+                    tldr: tldr.map(String::from),
+                    ..Default::default()
+                };
+                tx.save_paper(&paper, &[])
+            })
+            .unwrap();
+        id
+    }
+
+    #[test]
+    fn topics_replace_whole_and_answer_by_paper_and_author() {
+        let (_dir, store) = store();
+        assert_eq!(store.topics().unwrap(), None);
+        let a = add_paper_with(&store, "alpha", None);
+        let b = add_paper_with(&store, "beta", None);
+        let c = add_paper_with(&store, "gamma", None);
+        let set = |topics: Vec<NewTopic>| NewTopicSet {
+            model: "m".into(),
+            batch: 3,
+            papers: 3,
+            topics,
+        };
+        let topic = |id: i64, label: &str, papers: Vec<PaperId>| NewTopic {
+            id,
+            label: label.into(),
+            terms: vec![label.into(), "x".into()],
+            papers,
+        };
+        store
+            .replace_topics(&set(vec![
+                topic(1, "one", vec![a, c]),
+                topic(2, "two", vec![b]),
+            ]))
+            .unwrap();
+        let stored = store.topics().unwrap().unwrap();
+        assert_eq!(
+            (stored.model.as_str(), stored.batch, stored.papers),
+            ("m", 3, 3)
+        );
+        assert_eq!(stored.topics.len(), 2);
+        assert_eq!(stored.topics[0].terms, vec!["one", "x"]);
+        assert_eq!(stored.topics[0].size, 2);
+        assert_eq!(store.topic_papers(1).unwrap(), vec![a, c]);
+        assert_eq!(store.paper_topics().unwrap(), vec![(a, 1), (b, 2), (c, 1)]);
+        assert_eq!(store.topic_of_paper(b).unwrap().unwrap().label, "two");
+        let ada = store.find_authors("Ada").unwrap()[0].id;
+        let topics = store.author_topics(ada).unwrap();
+        assert_eq!(topics.len(), 2);
+        assert_eq!((topics[0].0.id, topics[0].1), (1, 2));
+        // A new set replaces the old one whole.
+        store
+            .replace_topics(&set(vec![topic(7, "seven", vec![b])]))
+            .unwrap();
+        assert_eq!(store.topics().unwrap().unwrap().topics.len(), 1);
+        assert_eq!(store.topic_of_paper(a).unwrap(), None);
+        assert!(store.topic_papers(1).unwrap().is_empty());
+    }
+
+    #[test]
+    fn generated_tldrs_never_replace_a_source_tldr_or_outlive_their_abstract() {
+        let (_dir, store) = store();
+        let plain = add_paper_with(&store, "First sentence. Second one.", None);
+        let with_source = add_paper_with(&store, "Has its own.", Some("source tl;dr"));
+        let lacking: Vec<PaperId> = store
+            .papers_lacking_tldr(0, 10)
+            .unwrap()
+            .iter()
+            .map(|p| p.id)
+            .collect();
+        assert_eq!(lacking, vec![plain]);
+        let item = |id, abs: &str| GeneratedTldr {
+            paper_id: id,
+            abstract_text: abs.into(),
+            tldr: "generated".into(),
+        };
+        let stored = store
+            .put_generated_tldrs(&[
+                item(with_source, "Has its own."),
+                item(plain, "An abstract it no longer has."),
+            ])
+            .unwrap();
+        assert_eq!(stored, 0);
+        assert_eq!(
+            store.paper(with_source).unwrap().unwrap().tldr.as_deref(),
+            Some("source tl;dr")
+        );
+        assert_eq!(
+            store
+                .put_generated_tldrs(&[item(plain, "First sentence. Second one.")])
+                .unwrap(),
+            1
+        );
+        let paper = store.paper(plain).unwrap().unwrap();
+        assert_eq!(paper.tldr.as_deref(), Some("generated"));
+        assert!(paper.tldr_generated);
+        assert!(store.papers_lacking_tldr(0, 10).unwrap().is_empty());
     }
 }

@@ -130,3 +130,67 @@ pub struct UserItem {
     /// When it was stored (RFC 3339, UTC).
     pub created_at: String,
 }
+
+/// A topic: a cluster of papers with its most distinctive terms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Topic {
+    /// Topic id.
+    pub id: i64,
+    /// Short label (the first few terms).
+    pub label: String,
+    /// Most distinctive terms, best first.
+    pub terms: Vec<String>,
+    /// Papers in the topic.
+    pub size: u64,
+}
+
+/// The stored topics and the library state they were computed from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicSet {
+    /// Embedding model whose vectors were clustered.
+    pub model: String,
+    /// The library's last batch when they were computed.
+    pub batch: i64,
+    /// How many embedded papers were clustered.
+    pub papers: u64,
+    /// The topics, by id.
+    pub topics: Vec<Topic>,
+}
+
+/// One topic of a new topic set, with its papers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTopic {
+    /// Topic id (positive, unique within the set).
+    pub id: i64,
+    /// Short label.
+    pub label: String,
+    /// Most distinctive terms, best first.
+    pub terms: Vec<String>,
+    /// Its papers.
+    pub papers: Vec<PaperId>,
+}
+
+/// A whole new topic set, replacing the stored one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTopicSet {
+    /// Embedding model whose vectors were clustered.
+    pub model: String,
+    /// The library's last batch when they were computed.
+    pub batch: i64,
+    /// How many embedded papers were clustered.
+    pub papers: u64,
+    /// The topics.
+    pub topics: Vec<NewTopic>,
+}
+
+/// A generated tl;dr to store: valid only while the paper's abstract is still
+/// `abstract_text`, and never stored over a source's tl;dr.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedTldr {
+    /// The paper.
+    pub paper_id: PaperId,
+    /// The abstract it was extracted from.
+    pub abstract_text: String,
+    /// The tl;dr.
+    pub tldr: String,
+}

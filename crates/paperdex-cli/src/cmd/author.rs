@@ -1,7 +1,23 @@
 use crate::{library, output};
 use anyhow::{bail, Result};
 use paperdex_store::Store;
+use serde::Serialize;
 use std::process::ExitCode;
+
+#[derive(Serialize)]
+struct AuthorTopic {
+    #[serde(flatten)]
+    topic: paperdex_store::Topic,
+    /// The author's papers in the topic.
+    papers: u64,
+}
+
+#[derive(Serialize)]
+struct AuthorJson<'a> {
+    #[serde(flatten)]
+    info: &'a paperdex_store::AuthorInfo,
+    topics: &'a [AuthorTopic],
+}
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -21,8 +37,16 @@ pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
     let Some(info) = store.author(best.id)? else {
         bail!("author {} vanished while reading", best.id);
     };
+    let topics: Vec<AuthorTopic> = store
+        .author_topics(info.id)?
+        .into_iter()
+        .map(|(topic, papers)| AuthorTopic { topic, papers })
+        .collect();
     if args.json {
-        output::print_json(&info)?;
+        output::print_json(&AuthorJson {
+            info: &info,
+            topics: &topics,
+        })?;
         return Ok(ExitCode::SUCCESS);
     }
     println!(
@@ -45,6 +69,15 @@ pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
     println!("\npapers:");
     for p in &info.papers {
         println!("{}", output::paper_line(p));
+    }
+    if !topics.is_empty() {
+        println!("\ntopics (their papers in it):");
+        for t in &topics {
+            println!(
+                "  {:>3}  {} (topic {})",
+                t.papers, t.topic.label, t.topic.id
+            );
+        }
     }
     println!("\ncollaborating authors (shared papers):");
     for c in info.collaborators.iter().take(20) {

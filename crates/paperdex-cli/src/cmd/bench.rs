@@ -35,6 +35,8 @@ enum What {
     Retrieval(RetrievalArgs),
     /// Ingest and query latency at N synthetic papers (100k, 1M)
     Scale(super::bench_scale::ScaleArgs),
+    /// Recommendation quality: authors' starred halves find their other halves
+    Recommend(crate::cmd::bench_recommend::Args),
 }
 
 #[derive(clap::Args)]
@@ -93,6 +95,7 @@ pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
     match args.what {
         What::Retrieval(a) => retrieval(paths, a),
         What::Scale(a) => super::bench_scale::scale(paths, a),
+        What::Recommend(a) => crate::cmd::bench_recommend::run(paths, a),
     }
 }
 

@@ -21,7 +21,29 @@ pub fn run(paths: &library::Paths, _args: Args) -> Result<ExitCode> {
         "embedded {n} papers ({} vectors in the library)",
         engine.vector_count()
     );
+    derive_discovery(&engine)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// After embedding: generated tl;drs for papers without one, and topics
+/// recomputed when the library changed (`paperdex_discover::after_embedding`).
+pub fn derive_discovery(engine: &paperdex_search::Engine) -> Result<()> {
+    let Some(embedder) = engine.embedder() else {
+        return Ok(());
+    };
+    let bar = progress_bar("tl;dr");
+    let derived =
+        paperdex_discover::after_embedding(engine.store().as_ref(), embedder.as_ref(), &|done| {
+            bar.set_position(done as u64)
+        })?;
+    bar.finish_and_clear();
+    if derived.tldr.generated > 0 {
+        eprintln!("generated {} tl;drs from abstracts", derived.tldr.generated);
+    }
+    if derived.topics == Some(paperdex_discover::topics::Refresh::Recomputed) {
+        eprintln!("topics recomputed (paperdex topics)");
+    }
+    Ok(())
 }
 
 pub fn reindex(paths: &library::Paths) -> Result<ExitCode> {

@@ -64,6 +64,9 @@ pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
     )?;
     bar.finish_and_clear();
     embed_bar.finish_and_clear();
+    if !args.no_embed {
+        crate::cmd::embed::derive_discovery(&engine)?;
+    }
     if args.json {
         output::print_json(&report)?;
     } else {

@@ -18,6 +18,7 @@ struct ShowJson<'a> {
     #[serde(flatten)]
     paper: &'a paperdex_model::Paper,
     sources: &'a [paperdex_store::StoredSource],
+    topic: Option<&'a paperdex_store::Topic>,
 }
 
 pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
@@ -29,10 +30,12 @@ pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
         bail!("paper {id} vanished while reading");
     };
     let sources = store.sources(id)?;
+    let topic = store.topic_of_paper(id)?;
     if args.json {
         output::print_json(&ShowJson {
             paper: &paper,
             sources: &sources,
+            topic: topic.as_ref(),
         })?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -73,8 +76,16 @@ pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
     if !paper.categories.is_empty() {
         println!("categories: {}", paper.categories.join(", "));
     }
+    if let Some(t) = &topic {
+        println!("topic {}: {}", t.id, t.label);
+    }
     if let Some(t) = &paper.tldr {
-        println!("\ntl;dr: {t}");
+        let generated = if paper.tldr_generated {
+            " [generated: the abstract's most representative sentence]"
+        } else {
+            ""
+        };
+        println!("\ntl;dr: {t}{generated}");
     }
     if let Some(a) = &paper.abstract_text {
         println!("\n{a}");
