@@ -18,7 +18,8 @@ mod types;
 pub use error::StoreError;
 pub use sqlite::SqliteStore;
 pub use types::{
-    AuthorInfo, AuthorSummary, Collaborator, NewSource, PaperFilter, Stats, StoredSource, UserItem,
+    AuthorInfo, AuthorSummary, BatchInfo, Collaborator, NewSource, PaperFilter, Stats,
+    StoredSource, UserItem,
 };
 
 use paperdex_model::{Paper, PaperId, SourceId};
@@ -98,4 +99,12 @@ pub trait Store: Send + Sync {
     fn delete_user_item(&self, kind: &str, key: &str) -> Result<bool>;
     /// Every value of one kind of the user's own data.
     fn user_items(&self, kind: &str) -> Result<Vec<UserItem>>;
+    /// Every committed batch, oldest first: exports replay them and digests
+    /// date papers by the batch that first stored them.
+    fn batches(&self) -> Result<Vec<BatchInfo>>;
+    /// Papers first stored by a batch after `batch` (new to the library,
+    /// not merely updated), in id order, with the batch that created each.
+    fn papers_created_since(&self, batch: i64) -> Result<Vec<(Paper, i64)>>;
+    /// Every item of the user's own data, of every kind (for exports).
+    fn all_user_items(&self) -> Result<Vec<UserItem>>;
 }
