@@ -10,6 +10,12 @@ pub enum ExportError {
     /// Re-ingesting the imported records failed.
     #[error(transparent)]
     Ingest(#[from] paperdex_ingest::IngestError),
+    /// The request does not make sense (e.g. a query with the jsonl format).
+    #[error("{0}")]
+    Invalid(String),
+    /// The query selecting the papers failed.
+    #[error(transparent)]
+    Search(#[from] paperdex_search::SearchError),
     /// Writing the export failed.
     #[error("cannot write the export: {0}")]
     Write(#[source] std::io::Error),

@@ -187,12 +187,12 @@ pub fn import_library(store: &dyn Store, path: &Path) -> Result<ImportReport, Ex
             by_batch.entry(s.batch_id).or_default().push(s);
         }
     }
-    for (batch, _) in &by_batch {
+    for batch in by_batch.keys() {
         if batches.binary_search_by_key(batch, |b| b.id).is_err() {
-            return Err(bad(
-                0,
-                format!("a source names batch {batch}, which has no batch line"),
-            ));
+            return Err(ExportError::Invalid(format!(
+                "{}: a source names batch {batch}, which has no batch line",
+                path.display()
+            )));
         }
     }
     let mut ingestor = Ingestor::open(store)?;
