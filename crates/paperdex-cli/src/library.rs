@@ -8,6 +8,8 @@ use std::sync::Arc;
 pub struct Paths {
     pub data_dir: PathBuf,
     pub model_dir: Option<PathBuf>,
+    /// The user's configuration (`config.toml`).
+    pub config: crate::config::Config,
 }
 
 /// `<platform data dir>/paperdex`, e.g. `~/.local/share/paperdex` on Linux.

@@ -4,10 +4,15 @@
 //! (e.g. records that could not be read), 2 usage or fatal errors.
 
 mod cmd;
+mod config;
 mod library;
 mod output;
 
 use clap::{Parser, Subcommand};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -24,6 +29,9 @@ struct Cli {
     /// Embedding model directory [default: models/all-MiniLM-L6-v2 of the install]
     #[arg(long, global = true, env = "PAPERDEX_MODEL", value_name = "DIR")]
     model_dir: Option<PathBuf>,
+    /// Configuration file [default: config.toml in the data directory]
+    #[arg(long, global = true, env = "PAPERDEX_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -74,9 +82,18 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let data_dir = cli.data_dir.unwrap_or_else(library::default_data_dir);
+    let config_path = cli.config.unwrap_or_else(|| data_dir.join("config.toml"));
+    let config = match config::Config::load(&config_path) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
     let lib = library::Paths {
         data_dir: data_dir.clone(),
         model_dir: cli.model_dir,
+        config,
     };
     let result = match cli.command {
         Command::Ingest(args) => cmd::ingest::run(&lib, args),

@@ -1,7 +1,7 @@
 use crate::fingerprint::Fingerprint;
 use paperdex_model::{normalize_title, PaperId, RecordFields, SourceRecord};
 use rustc_hash::FxHashMap as HashMap;
-use xxhash_rust::xxh3::xxh3_64;
+use xxhash_rust::xxh3::Xxh3;
 
 /// Minimum containment for two abstracts to be the same paper. Measured on
 /// the seed listings: true copies score 0.95–1.0 (reworded, glued and
@@ -78,30 +78,34 @@ impl MatchKeys {
     /// `(kind, hash)` pairs for persisting.
     pub fn index_keys(&self) -> Vec<(KeyKind, i64)> {
         let mut keys = Vec::new();
-        let mut push = |kind: KeyKind, value: &str| keys.push((kind, hash_key(kind, value)));
-        if let Some(a) = &self.arxiv_id {
-            push(KeyKind::Arxiv, a);
-        }
-        if let Some(d) = &self.doi {
-            push(KeyKind::Doi, d);
-        }
-        if let Some(t) = &self.title {
-            push(KeyKind::Title, t);
-        }
-        keys.extend(
-            self.fingerprint
-                .anchors()
-                .map(|h| (KeyKind::Anchor, h as i64)),
-        );
+        self.for_each_index_key(|kind, key| keys.push((kind, key)));
         keys
+    }
+
+    /// Visits the keys of [`MatchKeys::index_keys`] without collecting them.
+    pub fn for_each_index_key(&self, mut f: impl FnMut(KeyKind, i64)) {
+        for (kind, value) in [
+            (KeyKind::Arxiv, &self.arxiv_id),
+            (KeyKind::Doi, &self.doi),
+            (KeyKind::Title, &self.title),
+        ] {
+            if let Some(value) = value {
+                f(kind, hash_key(kind, value));
+            }
+        }
+        for anchor in self.fingerprint.anchors() {
+            f(KeyKind::Anchor, anchor as i64);
+        }
     }
 }
 
 fn hash_key(kind: KeyKind, value: &str) -> i64 {
-    let mut bytes = Vec::with_capacity(value.len() + 1);
-    bytes.push(kind as u8);
-    bytes.extend_from_slice(value.as_bytes());
-    xxh3_64(&bytes) as i64
+    // The same bytes as hashing `[kind] ++ value` in one buffer (persisted
+    // keys depend on it), streamed so no buffer is allocated per key.
+    let mut hasher = Xxh3::new();
+    hasher.update(&[kind as u8]);
+    hasher.update(value.as_bytes());
+    hasher.digest() as i64
 }
 
 /// Papers indexed by their match keys, to find candidates for a new record.
@@ -186,9 +190,7 @@ impl DedupIndex {
 
     /// Indexes every key of `keys` for `paper`.
     pub fn insert_keys(&mut self, keys: &MatchKeys, paper: PaperId) {
-        for (kind, key) in keys.index_keys() {
-            self.insert(kind, key, paper);
-        }
+        keys.for_each_index_key(|kind, key| self.insert(kind, key, paper));
     }
 
     /// Number of distinct keys indexed.
@@ -210,12 +212,12 @@ impl DedupIndex {
         let mut out: Vec<PaperId> = Vec::new();
         let mut anchor_hits: HashMap<PaperId, u32> = HashMap::default();
         let mut anchors = 0u32;
-        for (kind, key) in keys.index_keys() {
+        keys.for_each_index_key(|kind, key| {
             if kind == KeyKind::Anchor {
                 anchors += 1;
             }
             let Some(list) = self.postings.get(&(kind, key)) else {
-                continue;
+                return;
             };
             if kind != KeyKind::Anchor {
                 out.extend(list.iter().copied());
@@ -224,7 +226,7 @@ impl DedupIndex {
                     *anchor_hits.entry(p).or_default() += 1;
                 }
             }
-        }
+        });
         out.extend(anchor_hits.into_iter().filter_map(|(p, hits)| {
             let theirs = self.anchor_counts.get(&p).copied().unwrap_or(0);
             let smaller = anchors.min(theirs) as f64;
@@ -361,6 +363,22 @@ fn ids_conflict(a: &MatchKeys, b: &MatchKeys) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_hashes_are_those_already_persisted() {
+        // Libraries store these hashes: streaming must give the one-buffer hash.
+        let one_buffer = |kind: KeyKind, value: &str| {
+            let mut bytes = vec![kind as u8];
+            bytes.extend_from_slice(value.as_bytes());
+            xxhash_rust::xxh3::xxh3_64(&bytes) as i64
+        };
+        for (kind, value) in [
+            (KeyKind::Arxiv, "2006.10029"),
+            (KeyKind::Title, "a simple framework"),
+        ] {
+            assert_eq!(hash_key(kind, value), one_buffer(kind, value));
+        }
+    }
 
     const ABSTRACT: &str = "We introduce the Mutual Information Machine, an autoencoder model for learning \
         joint distributions over observations and latent states. The model formulation reflects two key \

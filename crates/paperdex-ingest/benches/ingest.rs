@@ -7,6 +7,10 @@ use paperdex_store::{SqliteStore, Store};
 use std::path::Path;
 use std::time::Instant;
 
+// The allocator the `paperdex` binary uses, so the figure is the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn peak_rss_mib() -> f64 {
     // VmHWM is the process's peak resident set; Linux-only, which is where
     // the benchmark is run and quoted.
