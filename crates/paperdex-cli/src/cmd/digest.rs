@@ -1,8 +1,8 @@
 //! `paperdex digest`.
 use crate::library;
 use anyhow::{bail, Context, Result};
-use paperdex_digest::{DigestFormat, LexicalMatcher, Since, SmtpSettings};
-use std::path::{Path, PathBuf};
+use paperdex_digest::{DigestFormat, LexicalMatcher, Since, SmtpSecurity, SmtpSettings};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -34,27 +34,31 @@ fn parse_format(s: &str) -> Result<DigestFormat, String> {
     s.parse()
 }
 
-/// The `[smtp]` table of the configuration file: `PAPERDEX_CONFIG`, else
-/// `config.toml` in the data directory.
-pub fn smtp_settings(data_dir: &Path) -> Result<SmtpSettings> {
-    #[derive(serde::Deserialize)]
-    struct Config {
-        smtp: Option<SmtpSettings>,
-    }
-    let path = std::env::var_os("PAPERDEX_CONFIG")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| data_dir.join("config.toml"));
-    let text = std::fs::read_to_string(&path).with_context(|| {
-        format!(
-            "--send needs an [smtp] section (host, port, security, username, password, from, to) in {}",
-            path.display()
-        )
-    })?;
-    let config: Config =
-        toml::from_str(&text).with_context(|| format!("cannot read {}", path.display()))?;
-    config
-        .smtp
-        .with_context(|| format!("{} has no [smtp] section", path.display()))
+/// The mail settings of `[smtp]` in the configuration file.
+fn smtp_settings(paths: &library::Paths) -> Result<SmtpSettings> {
+    use crate::config::SmtpSecurity as Config;
+    let smtp = paths.config.smtp.as_ref().context(
+        "--send needs an [smtp] section (host, port, security, username, password, from, to) in config.toml",
+    )?;
+    let security = match smtp.security {
+        Config::Starttls => SmtpSecurity::Starttls,
+        Config::Tls => SmtpSecurity::Tls,
+        Config::None => SmtpSecurity::None,
+    };
+    let default_port = match security {
+        SmtpSecurity::Starttls => 587,
+        SmtpSecurity::Tls => 465,
+        SmtpSecurity::None => 25,
+    };
+    Ok(SmtpSettings {
+        host: smtp.host.clone(),
+        port: smtp.port.unwrap_or(default_port),
+        security,
+        username: smtp.username.clone(),
+        password: smtp.password.clone(),
+        from: smtp.from.clone(),
+        to: smtp.to.clone(),
+    })
 }
 
 pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
@@ -69,7 +73,7 @@ pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
         None => Since::LastDigest,
     };
     let smtp = if args.send {
-        Some(smtp_settings(&paths.data_dir)?)
+        Some(smtp_settings(paths)?)
     } else {
         None
     };
