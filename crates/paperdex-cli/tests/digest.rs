@@ -79,15 +79,30 @@ fn unclear_follows_get_clear_errors() {
         many.stderr
     );
     // One of them, by the id the error names.
-    let id = many.stderr.split("(#").nth(1).unwrap().split(',').next().unwrap();
+    let id = many
+        .stderr
+        .split("(#")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap();
     let one = lib.run_ok(&["follow", "author", id]);
     assert!(one.contains("Wang"), "{one}");
     let topic = lib.run(&["follow", "topic", "3"]);
     assert_eq!(topic.code, Some(2));
-    assert!(topic.stderr.contains("topics are not available"), "{}", topic.stderr);
+    assert!(
+        topic.stderr.contains("topics are not available"),
+        "{}",
+        topic.stderr
+    );
     let empty = lib.run(&["follow", "query", "!!!"]);
     assert_eq!(empty.code, Some(2));
-    assert!(empty.stderr.contains("bad follow query"), "{}", empty.stderr);
+    assert!(
+        empty.stderr.contains("bad follow query"),
+        "{}",
+        empty.stderr
+    );
     let since = lib.run(&["digest", "--since", "a week"]);
     assert!(since.stderr.contains("not a duration"), "{}", since.stderr);
 }
@@ -129,15 +144,25 @@ fn a_digest_lists_new_papers_once_grouped_by_follow() {
     assert!(items.len() >= 2, "{query_group}");
     for item in items {
         let paper = lib.json(&["show", &item["id"].to_string(), "--json"]);
-        let text = format!("{} {} {}", paper["title"], paper["abstract"], paper["tldr"]).to_lowercase();
-        assert!(text.contains("graph") && text.contains("convolution"), "{item}");
+        let text =
+            format!("{} {} {}", paper["title"], paper["abstract"], paper["tldr"]).to_lowercase();
+        assert!(
+            text.contains("graph") && text.contains("convolution"),
+            "{item}"
+        );
     }
     // None of the first digest's papers comes back.
     assert!(titles(&third).is_disjoint(&titles(&first)));
     // --dry-run recorded nothing; a window ignores the record.
-    assert_eq!(lib.json(&["digest", "--json"])["new_papers"], third["new_papers"]);
+    assert_eq!(
+        lib.json(&["digest", "--json"])["new_papers"],
+        third["new_papers"]
+    );
     let window = lib.json(&["digest", "--json", "--since", "1d", "--dry-run"]);
-    assert_eq!(titles(&window), titles(&first).union(&titles(&third)).cloned().collect());
+    assert_eq!(
+        titles(&window),
+        titles(&first).union(&titles(&third)).cloned().collect()
+    );
 }
 
 #[test]
@@ -169,7 +194,10 @@ print(json.dumps({"title": d.feed.title, "entries": [
     let parsed: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(parsed["title"], "paperdex digest");
     let entries = parsed["entries"].as_array().unwrap();
-    assert_eq!(entries.len() as u64, digest["matched_papers"].as_u64().unwrap());
+    assert_eq!(
+        entries.len() as u64,
+        digest["matched_papers"].as_u64().unwrap()
+    );
     let feed_titles: BTreeSet<String> = entries
         .iter()
         .map(|e| e["title"].as_str().unwrap().to_string())
@@ -190,7 +218,10 @@ fn the_html_digest_is_self_contained() {
     let html = lib.run_ok(&["digest", "--format", "html", "--dry-run"]);
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("style=\""));
-    assert!(!html.contains("<style") && !html.contains("<link"), "external or block CSS");
+    assert!(
+        !html.contains("<style") && !html.contains("<link"),
+        "external or block CSS"
+    );
     assert!(html.contains("author Kevin Swersky"));
     let md = lib.run_ok(&["digest", "--dry-run"]);
     assert!(md.starts_with("# paperdex digest"));
@@ -298,14 +329,20 @@ print(json.dumps({"subject": m["subject"], "to": [a.addr_spec for a in m["to"].a
         "{}",
         m["subject"]
     );
-    assert_eq!(m["to"], serde_json::json!(["ada@example.org", "charles@example.org"]));
+    assert_eq!(
+        m["to"],
+        serde_json::json!(["ada@example.org", "charles@example.org"])
+    );
     assert_eq!(m["from"], "digest@example.org");
     assert_eq!(m["multipart"], "multipart/alternative");
     let html = m["html"].as_str().unwrap();
     assert!(html.contains("style=\"") && html.contains("author Kevin Swersky"));
     let html_text = m["html_text"].as_str().unwrap();
     for title in titles(&digest) {
-        assert!(html_text.contains(&title), "{title} missing from the HTML part");
+        assert!(
+            html_text.contains(&title),
+            "{title} missing from the HTML part"
+        );
         assert!(m["text"].as_str().unwrap().contains(&title));
     }
     // Sending recorded the digest.
@@ -319,5 +356,10 @@ fn send_without_settings_says_what_is_missing() {
     assert_eq!(out.code, Some(2));
     assert!(out.stderr.contains("[smtp]"), "{}", out.stderr);
     // Nothing was recorded by the failed send.
-    assert!(lib.json(&["digest", "--json"])["new_papers"].as_u64().unwrap() > 0);
+    assert!(
+        lib.json(&["digest", "--json"])["new_papers"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
 }

@@ -57,6 +57,8 @@ for e in db.entries:
     title = e["title"]
     assert title.startswith("{") and title.endswith("}"), title
     decoded = LatexNodes2Text(math_mode="verbatim").latex_to_text(title[1:-1])
+    # pylatexenc renders \textasciicircum as U+02C6; LaTeX prints "^".
+    decoded = decoded.replace("\u02c6", "^")
     authors = [a for a in e.get("author", "").split(" and ") if a]
     out[e["ID"]] = {"type": e["ENTRYTYPE"], "title": decoded, "authors": len(authors), "year": e.get("year")}
 print(json.dumps(out))
@@ -96,7 +98,10 @@ fn bibtex_parses_with_every_title_decoding_to_the_original() {
         let n = item["author"].as_array().map_or(0, |a| a.len());
         assert_eq!(e["authors"].as_u64().unwrap() as usize, n, "{key}");
         let kind = e["type"].as_str().unwrap();
-        assert!(["article", "inproceedings", "misc"].contains(&kind), "{kind}");
+        assert!(
+            ["article", "inproceedings", "misc"].contains(&kind),
+            "{kind}"
+        );
     }
     // The corpus has titles with LaTeX specials; they must have been tested.
     assert!(specials > 0, "no title with a LaTeX special character");
@@ -106,7 +111,10 @@ fn bibtex_parses_with_every_title_decoding_to_the_original() {
 fn csl_json_validates_against_the_schema() {
     let lib = seeded();
     let file = lib.path().join("all.json");
-    export(&lib, &["--format", "csl-json", "-o", file.to_str().unwrap()]);
+    export(
+        &lib,
+        &["--format", "csl-json", "-o", file.to_str().unwrap()],
+    );
     let schema = repo_root().join("crates/paperdex-export/tests/data/csl-data.json");
     let out = judge::run(
         r#"
@@ -210,13 +218,20 @@ fn keys_are_unique_and_stable_across_runs_and_library_growth() {
     let grown = keys(&lib);
     assert_eq!(grown.len(), first.len() + 1);
     for (k, title) in &first {
-        assert_eq!(grown.get(k), Some(title), "key {k} moved after the library grew");
+        assert_eq!(
+            grown.get(k),
+            Some(title),
+            "key {k} moved after the library grew"
+        );
     }
     let new_key = format!("{key}-b");
     assert!(
         grown[&new_key].contains("reconsidered"),
         "expected {new_key} for the colliding paper: {:?}",
-        grown.keys().filter(|k| k.starts_with(key)).collect::<Vec<_>>()
+        grown
+            .keys()
+            .filter(|k| k.starts_with(key))
+            .collect::<Vec<_>>()
     );
 }
 
@@ -294,12 +309,20 @@ fn a_jsonl_export_rebuilds_the_library_in_an_empty_data_dir() {
     );
     // The rebuilt library is searchable: the full-text index caught up.
     let hits = |l: &Library| -> BTreeSet<i64> {
-        l.json(&["search", "--mode", "lexical", "-k", "1000", "--json", "mutual information"])
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|h| h["id"].as_i64().unwrap())
-            .collect()
+        l.json(&[
+            "search",
+            "--mode",
+            "lexical",
+            "-k",
+            "1000",
+            "--json",
+            "mutual information",
+        ])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_i64().unwrap())
+        .collect()
     };
     let found = hits(&lib);
     assert!(!found.is_empty());

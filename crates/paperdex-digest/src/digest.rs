@@ -179,7 +179,10 @@ pub fn build(
     let by_id: HashMap<PaperId, (&Paper, i64)> = new.iter().map(|(p, b)| (p.id, (p, *b))).collect();
     let item = |id: PaperId| -> Option<DigestItem> {
         let (paper, batch) = by_id.get(&id)?;
-        Some(digest_item(paper, started.get(batch).copied().unwrap_or("")))
+        Some(digest_item(
+            paper,
+            started.get(batch).copied().unwrap_or(""),
+        ))
     };
     // Newest first: later batches, then higher ids.
     let newest_first = |ids: &mut Vec<PaperId>| {
@@ -263,7 +266,12 @@ fn digest_item(paper: &Paper, first_seen: &str) -> DigestItem {
         (_, Some(a)) => (excerpt(a, EXCERPT_CHARS), "abstract"),
         _ => (String::new(), "abstract"),
     };
-    let mut names: Vec<&str> = paper.authors.iter().take(6).map(|a| a.name.as_str()).collect();
+    let mut names: Vec<&str> = paper
+        .authors
+        .iter()
+        .take(6)
+        .map(|a| a.name.as_str())
+        .collect();
     if paper.authors.len() > 6 {
         names.push("et al.");
     }

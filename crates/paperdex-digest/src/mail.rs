@@ -60,7 +60,10 @@ pub struct SmtpSettings {
 
 /// The subject line of a digest mail.
 pub fn subject(digest: &Digest) -> String {
-    let date = digest.generated_at.get(..10).unwrap_or(&digest.generated_at);
+    let date = digest
+        .generated_at
+        .get(..10)
+        .unwrap_or(&digest.generated_at);
     match digest.matched_papers {
         0 => format!("paperdex digest {date}: nothing new"),
         1 => format!("paperdex digest {date}: 1 new paper"),
@@ -103,8 +106,9 @@ pub fn send(settings: &SmtpSettings, digest: &Digest) -> Result<String, DigestEr
     };
     let builder = match settings.security {
         SmtpSecurity::None => SmtpTransport::builder_dangerous(&settings.host),
-        SmtpSecurity::Starttls => SmtpTransport::starttls_relay(&settings.host)
-            .map_err(|e| send_error(e.to_string()))?,
+        SmtpSecurity::Starttls => {
+            SmtpTransport::starttls_relay(&settings.host).map_err(|e| send_error(e.to_string()))?
+        }
         SmtpSecurity::Tls => {
             SmtpTransport::relay(&settings.host).map_err(|e| send_error(e.to_string()))?
         }

@@ -92,9 +92,7 @@ impl QueryMatcher for LexicalMatcher<'_> {
         parsed.phrases.extend(words);
         let index = self.engine.text_index();
         let all = (index.num_docs() as usize).max(1);
-        let hits = index
-            .search(&parsed, all, 0)
-            .map_err(SearchError::from)?;
+        let hits = index.search(&parsed, all, 0).map_err(SearchError::from)?;
         Ok(hits
             .into_iter()
             .filter(|h| candidates.contains(&h.paper_id))

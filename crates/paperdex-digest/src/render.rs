@@ -27,7 +27,9 @@ impl std::str::FromStr for DigestFormat {
             "md" | "markdown" => Ok(DigestFormat::Markdown),
             "html" => Ok(DigestFormat::Html),
             "rss" => Ok(DigestFormat::Rss),
-            _ => Err(format!("unknown digest format '{s}' (expected md, html or rss)")),
+            _ => Err(format!(
+                "unknown digest format '{s}' (expected md, html or rss)"
+            )),
         }
     }
 }
@@ -53,7 +55,11 @@ fn render_template(name: &str, digest: &Digest) -> Result<String, DigestError> {
 }
 
 /// Renders in `format`; `feed_link` is the RSS channel's link.
-pub fn render(digest: &Digest, format: DigestFormat, feed_link: &str) -> Result<String, DigestError> {
+pub fn render(
+    digest: &Digest,
+    format: DigestFormat,
+    feed_link: &str,
+) -> Result<String, DigestError> {
     match format {
         DigestFormat::Markdown => render_template("digest.md", digest),
         DigestFormat::Html => render_template("digest.html", digest),
@@ -76,7 +82,11 @@ pub fn rss(digest: &Digest, feed_link: &str) -> String {
         }
     }
     let mut entries: Vec<(&DigestItem, Vec<&str>)> = papers.into_values().collect();
-    entries.sort_by(|a, b| b.0.first_seen.cmp(&a.0.first_seen).then(b.0.id.cmp(&a.0.id)));
+    entries.sort_by(|a, b| {
+        b.0.first_seen
+            .cmp(&a.0.first_seen)
+            .then(b.0.id.cmp(&a.0.id))
+    });
     let items: Vec<rss::Item> = entries
         .into_iter()
         .map(|(item, labels)| {
@@ -120,10 +130,7 @@ pub fn rss(digest: &Digest, feed_link: &str) -> String {
     let channel = rss::ChannelBuilder::default()
         .title("paperdex digest")
         .link(feed_link.to_string())
-        .description(format!(
-            "New papers for your follows, {}.",
-            digest.period
-        ))
+        .description(format!("New papers for your follows, {}.", digest.period))
         .generator(Some("paperdex".to_string()))
         .last_build_date(rfc2822(&digest.generated_at))
         .items(items)

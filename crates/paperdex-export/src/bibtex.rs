@@ -98,8 +98,10 @@ pub fn escape(text: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            '^' => out.push_str("\\^{}"),
-            '~' => out.push_str("\\~{}"),
+            // `\^{}` and `\~{}` are accents on nothing; these print the
+            // characters themselves.
+            '^' => out.push_str("\\textasciicircum{}"),
+            '~' => out.push_str("\\textasciitilde{}"),
             '\n' | '\r' | '\t' => out.push(' '),
             _ => out.push(c),
         }
@@ -251,7 +253,7 @@ mod tests {
     fn latex_specials_are_escaped() {
         assert_eq!(
             escape(r"50% of {x} & $y_1^2$ #3 ~ \o"),
-            r"50\% of \{x\} \& \$y\_1\^{}2\$ \#3 \~{} \textbackslash{}o"
+            r"50\% of \{x\} \& \$y\_1\textasciicircum{}2\$ \#3 \textasciitilde{} \textbackslash{}o"
         );
     }
 
