@@ -75,6 +75,18 @@ enum Command {
     Stars(cmd::star::ListArgs),
     /// Papers like the starred ones
     Recommend(cmd::recommend::Args),
+    /// Export papers as BibTeX, CSL-JSON or RIS, or the whole library as JSON Lines
+    Export(cmd::export::Args),
+    /// Rebuild a library from `paperdex export --format jsonl` (into an empty data dir)
+    Import(cmd::export::ImportArgs),
+    /// Follow an author, a query or a topic (for digests)
+    Follow(cmd::follow::Args),
+    /// Stop following an author, a query or a topic
+    Unfollow(cmd::follow::Args),
+    /// What you follow
+    Follows(cmd::follow::ListArgs),
+    /// New papers for your follows: Markdown, email-ready HTML or RSS; --send mails it
+    Digest(cmd::digest::Args),
 }
 
 fn main() -> ExitCode {
@@ -118,6 +130,12 @@ fn main() -> ExitCode {
         Command::Unstar(args) => cmd::star::unstar(&lib, args),
         Command::Stars(args) => cmd::star::list(&lib, args),
         Command::Recommend(args) => cmd::recommend::run(&lib, args),
+        Command::Export(args) => cmd::export::run(&lib, args),
+        Command::Import(args) => cmd::export::import(&lib, args),
+        Command::Follow(args) => cmd::follow::follow(&lib, args),
+        Command::Unfollow(args) => cmd::follow::unfollow(&lib, args),
+        Command::Follows(args) => cmd::follow::list(&lib, args),
+        Command::Digest(args) => cmd::digest::run(&lib, args),
     };
     match result {
         Ok(code) => code,

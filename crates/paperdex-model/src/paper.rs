@@ -77,3 +77,46 @@ pub struct Paper {
     /// How each source record came to be part of this paper.
     pub merges: Vec<MergeNote>,
 }
+
+impl Paper {
+    /// The paper's canonical web address: its arXiv abstract page, else its
+    /// DOI, else the first abstract, site or PDF link a source gave.
+    pub fn link(&self) -> Option<String> {
+        if let Some(a) = &self.arxiv_id {
+            return Some(format!("https://arxiv.org/abs/{}", a.id));
+        }
+        if let Some(doi) = &self.doi {
+            return Some(format!("https://doi.org/{doi}"));
+        }
+        ["abs", "site", "pdf"].iter().find_map(|kind| {
+            self.links
+                .iter()
+                .find(|l| l.kind == *kind && l.url.starts_with("http"))
+                .map(|l| l.url.clone())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_link_prefers_arxiv_then_doi_then_a_source_link() {
+        let mut p = Paper {
+            links: vec![Link {
+                kind: "pdf".into(),
+                url: "https://x.org/a.pdf".into(),
+            }],
+            ..Default::default()
+        };
+        assert_eq!(p.link().as_deref(), Some("https://x.org/a.pdf"));
+        p.doi = Some("10.1/abc".into());
+        assert_eq!(p.link().as_deref(), Some("https://doi.org/10.1/abc"));
+        p.arxiv_id = ArxivId::parse("1910.03175v2");
+        assert_eq!(
+            p.link().as_deref(),
+            Some("https://arxiv.org/abs/1910.03175")
+        );
+    }
+}

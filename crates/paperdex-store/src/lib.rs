@@ -18,8 +18,8 @@ mod types;
 pub use error::StoreError;
 pub use sqlite::SqliteStore;
 pub use types::{
-    AuthorInfo, AuthorSummary, Collaborator, GeneratedTldr, NewSource, NewTopic, NewTopicSet,
-    PaperFilter, Stats, StoredSource, Topic, TopicSet, UserItem,
+    AuthorInfo, AuthorSummary, BatchInfo, Collaborator, GeneratedTldr, NewSource, NewTopic,
+    NewTopicSet, PaperFilter, Stats, StoredSource, Topic, TopicSet, UserItem,
 };
 
 use paperdex_model::{Paper, PaperId, SourceId};
@@ -119,4 +119,12 @@ pub trait Store: Send + Sync {
     /// that meanwhile got a tl;dr or a different abstract is left alone.
     /// Returns how many were stored.
     fn put_generated_tldrs(&self, items: &[GeneratedTldr]) -> Result<usize>;
+    /// Every committed batch, oldest first: exports replay them and digests
+    /// date papers by the batch that first stored them.
+    fn batches(&self) -> Result<Vec<BatchInfo>>;
+    /// Papers first stored by a batch after `batch` (new to the library,
+    /// not merely updated), in id order, with the batch that created each.
+    fn papers_created_since(&self, batch: i64) -> Result<Vec<(Paper, i64)>>;
+    /// Every item of the user's own data, of every kind (for exports).
+    fn all_user_items(&self) -> Result<Vec<UserItem>>;
 }

@@ -736,6 +736,14 @@ impl Store for SqliteStore {
                 "SELECT paper_id FROM paper_topics WHERE topic_id = ?1 ORDER BY paper_id",
             )?;
             let rows = stmt.query_map([topic], |r| r.get(0))?;
+    fn all_user_items(&self) -> Result<Vec<UserItem>> {
+        self.read(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "SELECT kind, key, value, created_at FROM user_items ORDER BY kind, created_at, key",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(UserItem { kind: r.get(0)?, key: r.get(1)?, value: r.get(2)?, created_at: r.get(3)? })
+            })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
@@ -745,6 +753,17 @@ impl Store for SqliteStore {
             let mut stmt =
                 tx.prepare_cached("SELECT paper_id, topic_id FROM paper_topics ORDER BY paper_id")?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    fn batches(&self) -> Result<Vec<BatchInfo>> {
+        self.read(|tx| {
+            let mut stmt =
+                tx.prepare_cached("SELECT id, label, started_at FROM batches ORDER BY id")?;
+            let rows = stmt.query_map([], |r| {
+                Ok(BatchInfo {
+                    id: r.get(0)?,
+                    label: r.get(1)?,
+                    started_at: r.get(2)?,
+                })
+            })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
@@ -776,6 +795,18 @@ impl Store for SqliteStore {
             for row in rows {
                 let (topic, n) = row?;
                 out.push((topic_from_row(topic)?, n as u64));
+    fn papers_created_since(&self, batch: i64) -> Result<Vec<(Paper, i64)>> {
+        self.read(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "SELECT data, created_batch FROM papers WHERE created_batch > ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([batch], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (data, created) = row?;
+                out.push((paper_from_json(&data)?, created));
             }
             Ok(out)
         })
@@ -957,6 +988,38 @@ mod tests {
     }
 
     #[test]
+    fn batches_are_listed_and_new_papers_are_told_from_updated_ones() {
+        let (_dir, store) = store();
+        let b1 = add_paper(&store, "first", false).unwrap();
+        let b2 = add_paper(&store, "second", false).unwrap();
+        let first = store.papers_created_since(0).unwrap()[0].0.id;
+        // A later batch that only updates the first paper does not make it new.
+        store
+            .write("touch", &mut |tx| {
+                let p = Paper {
+                    id: first,
+                    title: "first v2".into(),
+                    ..Default::default()
+                };
+                tx.save_paper(&p, &[])
+            })
+            .unwrap();
+        let batches = store.batches().unwrap();
+        let ids: Vec<i64> = batches.iter().map(|b| b.id).collect();
+        assert_eq!(ids, vec![b1, b2, b2 + 1]);
+        assert_eq!(batches[2].label, "touch");
+        assert!(batches[0].started_at.ends_with('Z'), "{:?}", batches[0]);
+        let new: Vec<(String, i64)> = store
+            .papers_created_since(b1)
+            .unwrap()
+            .into_iter()
+            .map(|(p, b)| (p.title, b))
+            .collect();
+        assert_eq!(new, vec![("second".to_string(), b2)]);
+        assert!(store.papers_created_since(b2 + 1).unwrap().is_empty());
+    }
+
+    #[test]
     fn user_items_upsert_and_delete() {
         let (_dir, store) = store();
         store.put_user_item("star", "1", "{}").unwrap();
@@ -964,6 +1027,21 @@ mod tests {
         assert_eq!(store.user_items("star").unwrap().len(), 1);
         assert!(store.delete_user_item("star", "1").unwrap());
         assert!(!store.delete_user_item("star", "1").unwrap());
+        store.put_user_item("follow", "author:1", "{}").unwrap();
+        store.put_user_item("star", "2", "{}").unwrap();
+        let all: Vec<(String, String)> = store
+            .all_user_items()
+            .unwrap()
+            .into_iter()
+            .map(|i| (i.kind, i.key))
+            .collect();
+        assert_eq!(
+            all,
+            vec![
+                ("follow".into(), "author:1".into()),
+                ("star".into(), "2".into())
+            ]
+        );
     }
 
     fn add_paper_with(store: &SqliteStore, abstract_text: &str, tldr: Option<&str>) -> PaperId {

@@ -193,4 +193,13 @@ pub struct GeneratedTldr {
     pub abstract_text: String,
     /// The tl;dr.
     pub tldr: String,
+/// One committed write batch (an ingested file, usually).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchInfo {
+    /// Batch id, increasing in commit order.
+    pub id: i64,
+    /// What wrote it (`ingest FILE`).
+    pub label: String,
+    /// When it started (RFC 3339, UTC).
+    pub started_at: String,
 }
