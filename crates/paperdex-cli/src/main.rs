@@ -50,6 +50,8 @@ enum Command {
     Reindex,
     /// Benchmarks (retrieval quality)
     Bench(cmd::bench::Args),
+    /// Serve the web UI and the JSON API
+    Serve(cmd::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -57,7 +59,12 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("PAPERDEX_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| {
+                    tracing_subscriber::EnvFilter::new(match cli.command {
+                        Command::Serve(_) => cmd::serve::DEFAULT_LOG,
+                        _ => "warn",
+                    })
+                }),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -77,6 +84,10 @@ fn main() -> ExitCode {
         Command::Show(args) => cmd::show::run(&lib, args),
         Command::List(args) => cmd::list::run(&lib, args),
         Command::Author(args) => cmd::author::run(&lib, args),
+        Command::Serve(args) => {
+            let token = std::env::var("PAPERDEX_TOKEN").ok();
+            cmd::serve::run(&lib, args, token, None)
+        }
     };
     match result {
         Ok(code) => code,

@@ -16,7 +16,8 @@ mod error;
 mod fusion;
 
 pub use engine::{
-    embedding_text, Engine, EngineOptions, RankedIds, SearchHit, SearchMode, SearchRequest,
+    embedding_text, Engine, EngineOptions, RankedIds, Refreshed, SearchHit, SearchMode,
+    SearchRequest,
     SearchResults,
 };
 pub use error::SearchError;

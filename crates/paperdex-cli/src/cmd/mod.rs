@@ -5,6 +5,7 @@ pub mod embed;
 pub mod ingest;
 pub mod list;
 pub mod search;
+pub mod serve;
 pub mod show;
 pub mod similar;
 pub mod stats;
