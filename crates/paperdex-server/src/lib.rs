@@ -57,8 +57,7 @@ pub fn app(state: AppState) -> Router {
         .route("/ingest", post(api::ingest))
         .route("/openapi.json", get(api::openapi_json))
         .route("/docs", get(web::api_docs))
-        .fallback(api::not_found)
-        .layer(middleware::map_response(json_errors));
+        .fallback(api::not_found);
     Router::new()
         .route("/", get(web::home))
         .route("/search", get(web::results))
@@ -99,7 +98,19 @@ pub fn app(state: AppState) -> Router {
                 ))
                 .layer(ConcurrencyLimitLayer::new(options.max_in_flight)),
         )
+        .layer(middleware::from_fn(api_errors_as_json))
         .with_state(state)
+}
+
+/// Outermost, so that it also sees what the limit and timeout layers answer.
+async fn api_errors_as_json(request: Request, next: middleware::Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if is_api {
+        json_errors(response).await
+    } else {
+        response
+    }
 }
 
 /// Defence in depth on top of escaping: no content sniffing, and pages may
