@@ -13,6 +13,7 @@
 #   DURATION      seconds per run (default 60)
 #   CONNECTIONS   open connections (default 16); THREADS wrk threads (default 2)
 #   PORT          server port (default 18080)
+#   PAPERDEX_BIN  a paperdex binary to use instead of building target/release/paperdex
 # Goals (issue 5): >= 1000 req/s lexical, >= 300 req/s hybrid, p99 <= 50 ms, no errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,8 +38,12 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 
 scripts/setup-model.sh >/dev/null
-cargo build --release -p paperdex-cli --quiet
-BIN=$ROOT/target/release/paperdex
+if [ -n "${PAPERDEX_BIN:-}" ]; then
+    BIN=$PAPERDEX_BIN
+else
+    cargo build --release -p paperdex-cli --quiet
+    BIN=$ROOT/target/release/paperdex
+fi
 
 if [ ! -f "$BENCH_LIB/library.sqlite" ] || [ ! -f "$BENCH_LIB/.complete" ]; then
     echo "bench-server: building the library in $BENCH_LIB (once; embedding takes minutes)" >&2

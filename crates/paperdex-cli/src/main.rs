@@ -58,13 +58,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PAPERDEX_LOG")
-                .unwrap_or_else(|_| {
-                    tracing_subscriber::EnvFilter::new(match cli.command {
-                        Command::Serve(_) => cmd::serve::DEFAULT_LOG,
-                        _ => "warn",
-                    })
-                }),
+            tracing_subscriber::EnvFilter::try_from_env("PAPERDEX_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new(match cli.command {
+                    Command::Serve(_) => cmd::serve::DEFAULT_LOG,
+                    _ => "warn",
+                })
+            }),
         )
         .with_writer(std::io::stderr)
         .init();

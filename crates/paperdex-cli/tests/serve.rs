@@ -10,14 +10,27 @@ use std::time::Duration;
 
 fn http_get(addr: &str, path: &str) -> String {
     let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     response
 }
 
-fn serve(lib: &util::Library, token: Option<&str>) -> (std::process::Child, BufReader<std::process::ChildStderr>, String) {
+fn serve(
+    lib: &util::Library,
+    token: Option<&str>,
+) -> (
+    std::process::Child,
+    BufReader<std::process::ChildStderr>,
+    String,
+) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_paperdex"));
     command
         .arg("--data-dir")
@@ -36,7 +49,10 @@ fn serve(lib: &util::Library, token: Option<&str>) -> (std::process::Child, BufR
     let mut line = String::new();
     let addr = loop {
         line.clear();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "serve exited before listening");
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "serve exited before listening"
+        );
         if line.contains("serving") {
             break line
                 .split("http://")
@@ -60,11 +76,18 @@ fn sigterm(child: &std::process::Child) {
 #[test]
 fn serve_answers_and_stops_on_sigterm() {
     let lib = util::Library::new();
-    lib.run_ok(&["ingest", "--no-embed", util::seed_listings()[0].to_str().unwrap()]);
+    lib.run_ok(&[
+        "ingest",
+        "--no-embed",
+        util::seed_listings()[0].to_str().unwrap(),
+    ]);
     let (mut child, mut stderr, addr) = serve(&lib, None);
     let mut notes = String::new();
     stderr.read_line(&mut notes).unwrap();
-    assert!(notes.contains("paperdex: writes disabled: no token configured"), "{notes}");
+    assert!(
+        notes.contains("paperdex: writes disabled: no token configured"),
+        "{notes}"
+    );
     let response = http_get(&addr, "/api/stats");
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("\"writes_enabled\":false"), "{response}");

@@ -17,8 +17,7 @@ mod fusion;
 
 pub use engine::{
     embedding_text, Engine, EngineOptions, RankedIds, Refreshed, SearchHit, SearchMode,
-    SearchRequest,
-    SearchResults,
+    SearchRequest, SearchResults,
 };
 pub use error::SearchError;
 pub use fusion::{fuse, Fusion};

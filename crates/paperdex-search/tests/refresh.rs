@@ -42,7 +42,11 @@ fn a_reader_sees_another_engines_batches_after_refresh() {
     let ingest = engine(dir.path());
 
     ingest
-        .ingest_bytes("a.bib", bib("a", "Quokka population dynamics").as_bytes(), true)
+        .ingest_bytes(
+            "a.bib",
+            bib("a", "Quokka population dynamics").as_bytes(),
+            true,
+        )
         .unwrap();
     // The reader's snapshot is the one it opened with.
     assert!(lexical_ids(&server, "quokka").is_empty());

@@ -7,8 +7,8 @@ use crate::bibtex::bibtex_entry;
 use crate::error::{AppError, ErrorBody};
 use crate::params::{self, SearchParams, MAX_K};
 use crate::state::AppState;
-use crate::wire::*;
 use crate::wire::Json;
+use crate::wire::*;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
@@ -290,10 +290,16 @@ pub async fn ingest(
         }
     }
     let name = name.ok_or_else(|| {
-        AppError::param("name", "is missing: give the file's name, e.g. ?name=iclr2024.json")
+        AppError::param(
+            "name",
+            "is missing: give the file's name, e.g. ?name=iclr2024.json",
+        )
     })?;
     let name = name.trim().to_string();
-    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+    if name.is_empty()
+        || name.chars().count() > MAX_NAME_CHARS
+        || name.chars().any(char::is_control)
+    {
         return Err(AppError::param(
             "name",
             format!("must be 1 to {MAX_NAME_CHARS} printable characters"),

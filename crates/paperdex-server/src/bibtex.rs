@@ -132,7 +132,10 @@ mod tests {
         let bib = bibtex_entry(&p);
         assert!(bib.starts_with("@article{"));
         assert!(bib.contains("journal = {ICLR}"));
-        assert!(bib.contains(r"title = {{Nets \{that\} cost 100\% \& more\_}}"), "{bib}");
+        assert!(
+            bib.contains(r"title = {{Nets \{that\} cost 100\% \& more\_}}"),
+            "{bib}"
+        );
         // Braces balance, so the entry parses.
         let open = bib.matches('{').count() - bib.matches("\\{").count();
         let close = bib.matches('}').count() - bib.matches("\\}").count();

@@ -209,14 +209,20 @@ mod tests {
         assert_eq!((p.k, p.offset), (5, 20));
         assert_eq!(p.filters.authors, vec!["Swersky", "Kevin Swersky"]);
         assert_eq!(p.filters.venues, vec!["icml", "nips"]);
-        assert_eq!((p.filters.year_from, p.filters.year_to), (Some(2018), Some(2020)));
+        assert_eq!(
+            (p.filters.year_from, p.filters.year_to),
+            (Some(2018), Some(2020))
+        );
     }
 
     #[test]
     fn defaults_and_open_year_ranges() {
         let p = parse("q=x&year=2019").unwrap();
         assert_eq!((p.mode, p.k, p.offset), (SearchMode::Hybrid, 10, 0));
-        assert_eq!((p.filters.year_from, p.filters.year_to), (Some(2019), Some(2019)));
+        assert_eq!(
+            (p.filters.year_from, p.filters.year_to),
+            (Some(2019), Some(2019))
+        );
         let p = parse("q=x&year=..2020").unwrap();
         assert_eq!((p.filters.year_from, p.filters.year_to), (None, Some(2020)));
         // Filters alone are a search (newest first).
@@ -226,20 +232,27 @@ mod tests {
     #[test]
     fn each_bad_parameter_is_named_with_the_reason() {
         assert_eq!(error("q=x&k=0").0, "k");
-        assert!(error("q=x&k=0").1.contains("out of range (expected 1 to 100)"));
+        assert!(error("q=x&k=0")
+            .1
+            .contains("out of range (expected 1 to 100)"));
         assert!(error("q=x&k=abc").1.contains("'abc' is not a whole number"));
         assert!(error("q=x&k=-3").1.contains("not a whole number"));
         assert_eq!(error("q=x&k=101").0, "k");
         assert_eq!(error("q=x&offset=5000").0, "offset");
         assert!(error("q=x&mode=fuzzy").1.contains("unknown mode 'fuzzy'"));
         assert!(error("q=x&year=20x9").1.contains("'20x9' is not a year"));
-        assert!(error("q=x&year=2020..2018").1.contains("2020 is after 2018"));
+        assert!(error("q=x&year=2020..2018")
+            .1
+            .contains("2020 is after 2018"));
         assert!(error("q=x&year=..").1.contains("no bounds"));
         assert_eq!(error("q=x&author=").0, "author");
         assert_eq!(error("q=x&venue=%20").0, "venue");
         assert_eq!(error("").0, "q");
         assert_eq!(error("q=++").0, "q");
-        assert_eq!(error("q=a&q=b").1, "invalid parameter 'q': is given more than once");
+        assert_eq!(
+            error("q=a&q=b").1,
+            "invalid parameter 'q': is given more than once"
+        );
         assert_eq!(error("q=a&yaer=2019").0, "yaer");
         let long = format!("q={}", "a".repeat(MAX_QUERY_CHARS + 1));
         assert!(error(&long).1.contains("the limit is 1000"));

@@ -12,7 +12,8 @@ use tokio::sync::Semaphore;
 
 /// Picks the home page's "trending" papers from the library: `(store, n)`
 /// gives at most `n` papers, most trending first.
-pub type TrendingFn = Arc<dyn Fn(&dyn Store, usize) -> Result<Vec<Paper>, StoreError> + Send + Sync>;
+pub type TrendingFn =
+    Arc<dyn Fn(&dyn Store, usize) -> Result<Vec<Paper>, StoreError> + Send + Sync>;
 
 /// How the server behaves.
 #[derive(Clone)]

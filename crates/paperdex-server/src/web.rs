@@ -283,7 +283,12 @@ pub async fn results(
                 }
                 cards.push(card);
             }
-            let top: Vec<&Paper> = results.hits.iter().take(FACET_DEPTH).map(|h| &h.paper).collect();
+            let top: Vec<&Paper> = results
+                .hits
+                .iter()
+                .take(FACET_DEPTH)
+                .map(|h| &h.paper)
+                .collect();
             let facet = |key: &'static str, values: Vec<(String, usize)>, current: &[String]| {
                 values
                     .into_iter()
@@ -311,7 +316,11 @@ pub async fn results(
             };
             let current_year: Vec<String> = year_param(&p).into_iter().collect();
             let years = facet("year", count_years(&top), &current_year);
-            let venues = facet("venue", count_by(&top, |p| p.venue.iter().cloned().collect()), &p.filters.venues);
+            let venues = facet(
+                "venue",
+                count_by(&top, |p| p.venue.iter().cloned().collect()),
+                &p.filters.venues,
+            );
             let authors = facet(
                 "author",
                 count_by(&top, |p| p.authors.iter().map(|a| a.name.clone()).collect()),
@@ -338,20 +347,24 @@ pub async fn results(
                     }),
                 });
             }
-            let modes = [SearchMode::Hybrid, SearchMode::Lexical, SearchMode::Semantic]
-                .into_iter()
-                .map(|m| ModeLink {
-                    label: mode_name(m),
-                    href: search_href(&p, |pairs| {
-                        without_offset(pairs);
-                        pairs.retain(|(k, _)| k != "mode");
-                        if m != SearchMode::default() {
-                            pairs.push(("mode".into(), mode_name(m).into()));
-                        }
-                    }),
-                    active: m == p.mode,
-                })
-                .collect();
+            let modes = [
+                SearchMode::Hybrid,
+                SearchMode::Lexical,
+                SearchMode::Semantic,
+            ]
+            .into_iter()
+            .map(|m| ModeLink {
+                label: mode_name(m),
+                href: search_href(&p, |pairs| {
+                    without_offset(pairs);
+                    pairs.retain(|(k, _)| k != "mode");
+                    if m != SearchMode::default() {
+                        pairs.push(("mode".into(), mode_name(m).into()));
+                    }
+                }),
+                active: m == p.mode,
+            })
+            .collect();
             let page_end = (p.offset + p.k).min(results.hits.len());
             let prev = (p.offset > 0).then(|| {
                 let to = p.offset.saturating_sub(p.k);
@@ -413,7 +426,11 @@ fn fragments(text: &str, highlights: &[(usize, usize)]) -> Vec<Fragment> {
     let mut out = Vec::new();
     let mut at = 0;
     for &(start, end) in highlights {
-        if start < at || end > text.len() || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+        if start < at
+            || end > text.len()
+            || !text.is_char_boundary(start)
+            || !text.is_char_boundary(end)
+        {
             continue;
         }
         if start > at {
@@ -627,7 +644,10 @@ pub async fn author(
             let info = find_author(engine.store().as_ref(), &ident)?;
             let mut years: Vec<YearGroup> = Vec::new();
             for p in &info.papers {
-                let year = p.year.map(|y| y.to_string()).unwrap_or_else(|| "Undated".into());
+                let year = p
+                    .year
+                    .map(|y| y.to_string())
+                    .unwrap_or_else(|| "Undated".into());
                 match years.last_mut() {
                     Some(g) if g.year == year => g.papers.push(PaperCard::new(p)),
                     _ => years.push(YearGroup {
@@ -713,7 +733,11 @@ pub async fn api_docs() -> Response {
                             .ok()
                             .and_then(|v| v.as_str().map(str::to_string))
                             .unwrap_or_default();
-                        (p.name.clone(), place, p.description.clone().unwrap_or_default())
+                        (
+                            p.name.clone(),
+                            place,
+                            p.description.clone().unwrap_or_default(),
+                        )
                     })
                     .collect(),
                 responses: op
@@ -771,7 +795,10 @@ mod tests {
     fn fragments_cover_the_text_and_mark_highlights() {
         let f = fragments("deep graph nets", &[(5, 10)]);
         let parts: Vec<(&str, bool)> = f.iter().map(|f| (f.text.as_str(), f.mark)).collect();
-        assert_eq!(parts, vec![("deep ", false), ("graph", true), (" nets", false)]);
+        assert_eq!(
+            parts,
+            vec![("deep ", false), ("graph", true), (" nets", false)]
+        );
         // Ranges off char boundaries or out of order are skipped, never panic.
         let f = fragments("é", &[(1, 2), (0, 9)]);
         assert_eq!(f.len(), 1);
@@ -780,7 +807,8 @@ mod tests {
 
     #[test]
     fn search_links_keep_the_filters_and_encode_values() {
-        let p = SearchParams::parse(Some("q=a%26b&author=O%27Neil&year=2019&offset=20"), 20).unwrap();
+        let p =
+            SearchParams::parse(Some("q=a%26b&author=O%27Neil&year=2019&offset=20"), 20).unwrap();
         let href = search_href(&p, without_offset);
         assert_eq!(href, "/search?q=a%26b&author=O%27Neil&year=2019");
     }

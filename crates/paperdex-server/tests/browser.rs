@@ -68,7 +68,10 @@ fn start_driver() -> Driver {
 }
 
 async fn browser(driver: &Driver, javascript: bool) -> Client {
-    let profile = driver._profile.path().join(if javascript { "js" } else { "nojs" });
+    let profile = driver
+        ._profile
+        .path()
+        .join(if javascript { "js" } else { "nojs" });
     let mut options = serde_json::json!({
         "binary": find("chromium").unwrap(),
         "args": [
@@ -79,7 +82,8 @@ async fn browser(driver: &Driver, javascript: bool) -> Client {
         ],
     });
     if !javascript {
-        options["prefs"] = serde_json::json!({ "profile.managed_default_content_settings.javascript": 2 });
+        options["prefs"] =
+            serde_json::json!({ "profile.managed_default_content_settings.javascript": 2 });
     }
     let mut caps = serde_json::Map::new();
     caps.insert("goog:chromeOptions".into(), options);
@@ -112,7 +116,10 @@ async fn text(client: &Client, css: &str) -> String {
 
 async fn active_id(client: &Client) -> String {
     client
-        .execute("return document.activeElement && document.activeElement.id;", vec![])
+        .execute(
+            "return document.activeElement && document.activeElement.id;",
+            vec![],
+        )
         .await
         .unwrap()
         .as_str()
@@ -138,7 +145,10 @@ async fn home_search_paper_author(driver: &Driver, base: &str) {
     client.goto(&format!("{base}/")).await.unwrap();
     assert_eq!(text(&client, "h1").await, "Find a paper");
     let stats = text(&client, ".stats").await;
-    assert!(stats.contains("papers") && stats.contains("authors"), "{stats}");
+    assert!(
+        stats.contains("papers") && stats.contains("authors"),
+        "{stats}"
+    );
     assert!(text(&client, "#trending").await.contains("Trending"));
     assert_eq!(active_id(&client).await, "q");
     screenshot(&client, "01-home").await;
@@ -156,22 +166,43 @@ async fn home_search_paper_author(driver: &Driver, base: &str) {
     let count = text(&client, "h1.count").await;
     assert!(count.contains(" of "), "{count}");
     let first = text(&client, ".hits .card .title").await;
-    assert_eq!(first, "An Imitation Learning Approach for Cache Replacement");
+    assert_eq!(
+        first,
+        "An Imitation Learning Approach for Cache Replacement"
+    );
     assert!(!text(&client, ".hits mark").await.is_empty());
     // Rendered text follows the CSS (headings are upper-cased).
-    assert!(text(&client, ".facets").await.to_lowercase().contains("year"));
+    assert!(text(&client, ".facets")
+        .await
+        .to_lowercase()
+        .contains("year"));
     screenshot(&client, "03-results").await;
 
     // The paper page: title, authors, sources and why they were merged, BibTeX.
-    client.find(Locator::LinkText(&first)).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::LinkText(&first))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     assert_eq!(text(&client, "article h1").await, first);
     let sources = text(&client, "#sources-h").await;
     assert_eq!(sources, "Sources and why they were merged");
     assert!(text(&client, "#bibtex").await.starts_with("@article{"));
     let copy = client.find(Locator::Css("button.copy")).await.unwrap();
-    assert!(copy.is_displayed().await.unwrap(), "copy button not shown with JavaScript");
+    assert!(
+        copy.is_displayed().await.unwrap(),
+        "copy button not shown with JavaScript"
+    );
     // "/" jumps to the search box.
-    client.find(Locator::Css("body")).await.unwrap().send_keys("/").await.unwrap();
+    client
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("/")
+        .await
+        .unwrap();
     assert_eq!(active_id(&client).await, "top-q");
     screenshot(&client, "04-paper").await;
 
@@ -191,7 +222,10 @@ async fn home_search_paper_author(driver: &Driver, base: &str) {
 
     // Phone width: still one readable column.
     client.set_window_size(390, 844).await.unwrap();
-    client.goto(&format!("{base}/search?q=neural+networks")).await.unwrap();
+    client
+        .goto(&format!("{base}/search?q=neural+networks"))
+        .await
+        .unwrap();
     assert!(!text(&client, ".hits .card .title").await.is_empty());
     screenshot(&client, "06-results-narrow").await;
 
@@ -206,10 +240,19 @@ async fn hostile_titles_show_as_text_and_run_nothing(driver: &Driver, base: &str
         .unwrap();
     let title = text(&client, ".hits .card .title").await;
     assert_eq!(title, util::HOSTILE_TITLE);
-    client.find(Locator::LinkText(&title)).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::LinkText(&title))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     assert_eq!(text(&client, "article h1").await, util::HOSTILE_TITLE);
     // No alert was raised, and the page holds no element the title tried to make.
-    assert!(client.get_alert_text().await.is_err(), "an alert dialog is open");
+    assert!(
+        client.get_alert_text().await.is_err(),
+        "an alert dialog is open"
+    );
     assert!(client.find(Locator::Css("article h1 b")).await.is_err());
     screenshot(&client, "07-hostile-paper").await;
     client.close().await.unwrap();
@@ -230,11 +273,28 @@ async fn pages_work_without_javascript(driver: &Driver, base: &str) {
     let first = text(&client, ".hits .card .title").await;
     assert!(!first.is_empty());
     // Mode switch and pagination are plain links.
-    client.find(Locator::LinkText("lexical")).await.unwrap().click().await.unwrap();
-    assert!(client.current_url().await.unwrap().as_str().contains("mode=lexical"));
+    client
+        .find(Locator::LinkText("lexical"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(client
+        .current_url()
+        .await
+        .unwrap()
+        .as_str()
+        .contains("mode=lexical"));
     assert!(!text(&client, ".hits .card .title").await.is_empty());
     // Without JavaScript the copy button stays hidden, the BibTeX text is there.
-    client.find(Locator::Css(".hits .card .title")).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css(".hits .card .title"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     assert!(text(&client, "#bibtex").await.starts_with('@'));
     let copy = client.find(Locator::Css("button.copy")).await.unwrap();
     assert!(!copy.is_displayed().await.unwrap());
@@ -249,7 +309,10 @@ async fn wait_for_url(client: &Client, prefix: &str) {
         if url.as_str().starts_with(prefix) {
             return;
         }
-        assert!(Instant::now() < deadline, "still at {url}, expected {prefix}...");
+        assert!(
+            Instant::now() < deadline,
+            "still at {url}, expected {prefix}..."
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

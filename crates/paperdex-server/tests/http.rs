@@ -42,7 +42,11 @@ async fn expect_error(path: &str, status: u16, parameter: Option<&str>) -> Strin
     assert_eq!(v["error"]["status"], status, "{path}: {body}");
     let message = v["error"]["message"].as_str().unwrap().to_string();
     assert!(!message.is_empty());
-    assert_eq!(v["error"]["parameter"].as_str(), parameter, "{path}: {body}");
+    assert_eq!(
+        v["error"]["parameter"].as_str(),
+        parameter,
+        "{path}: {body}"
+    );
     message
 }
 
@@ -61,8 +65,14 @@ async fn stats_count_the_library() {
     // Other tests add papers meanwhile, and the indexes follow a moment later.
     let papers = v["papers"].as_u64().unwrap();
     assert!(papers > 100);
-    assert!((papers - 3..=papers).contains(&v["indexed_papers"].as_u64().unwrap()), "{v}");
-    assert!((papers - 3..=papers).contains(&v["embedded_papers"].as_u64().unwrap()), "{v}");
+    assert!(
+        (papers - 3..=papers).contains(&v["indexed_papers"].as_u64().unwrap()),
+        "{v}"
+    );
+    assert!(
+        (papers - 3..=papers).contains(&v["embedded_papers"].as_u64().unwrap()),
+        "{v}"
+    );
     assert_eq!(v["semantic_search"], true);
     assert_eq!(v["writes_enabled"], true);
 }
@@ -70,7 +80,10 @@ async fn stats_count_the_library() {
 #[tokio::test]
 async fn search_in_every_mode_returns_whole_hits() {
     for mode in ["lexical", "semantic", "hybrid"] {
-        let v = get_json(&format!("/api/search?q=imitation+learning+cache+replacement&mode={mode}&k=5")).await;
+        let v = get_json(&format!(
+            "/api/search?q=imitation+learning+cache+replacement&mode={mode}&k=5"
+        ))
+        .await;
         assert_eq!(v["mode"], mode);
         assert_eq!(v["k"], 5);
         let hits = v["hits"].as_array().unwrap();
@@ -80,7 +93,10 @@ async fn search_in_every_mode_returns_whole_hits() {
             "{mode}: {v}"
         );
         for h in hits {
-            for field in ["id", "title", "authors", "year", "venue", "arxiv_id", "doi", "tldr", "abstract", "score"] {
+            for field in [
+                "id", "title", "authors", "year", "venue", "arxiv_id", "doi", "tldr", "abstract",
+                "score",
+            ] {
                 assert!(h.get(field).is_some(), "{mode}: hit lacks {field}: {h}");
             }
             for a in h["authors"].as_array().unwrap() {
@@ -95,7 +111,12 @@ async fn filters_restrict_every_hit() {
     let v = get_json("/api/search?q=learning&mode=lexical&author=Swersky&k=50").await;
     assert!(!ids(&v).is_empty());
     for h in v["hits"].as_array().unwrap() {
-        let names: Vec<&str> = h["authors"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> = h["authors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap())
+            .collect();
         assert!(names.iter().any(|n| n.contains("Swersky")), "{names:?}");
     }
     let v = get_json("/api/search?q=learning&mode=hybrid&year=2019..2020&k=50").await;
@@ -107,7 +128,11 @@ async fn filters_restrict_every_hit() {
     // Filters alone browse the library, newest first.
     let v = get_json("/api/search?year=2021").await;
     assert!(!ids(&v).is_empty());
-    assert!(v["hits"].as_array().unwrap().iter().all(|h| h["year"] == 2021));
+    assert!(v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|h| h["year"] == 2021));
 }
 
 #[tokio::test]
@@ -123,12 +148,20 @@ async fn bad_search_parameters_say_which_and_why() {
     let cases: &[(&str, &str, &str)] = &[
         ("/api/search?q=x&k=0", "k", "out of range"),
         ("/api/search?q=x&k=abc", "k", "not a whole number"),
-        ("/api/search?q=x&k=100000000000000000000000", "k", "not a whole number"),
+        (
+            "/api/search?q=x&k=100000000000000000000000",
+            "k",
+            "not a whole number",
+        ),
         ("/api/search?q=x&offset=-1", "offset", "not a whole number"),
         ("/api/search?q=x&offset=999999", "offset", "out of range"),
         ("/api/search?q=x&mode=fuzzy", "mode", "unknown mode"),
         ("/api/search?q=x&year=abc", "year", "not a year"),
-        ("/api/search?q=x&year=2020..2019", "year", "2020 is after 2019"),
+        (
+            "/api/search?q=x&year=2020..2019",
+            "year",
+            "2020 is after 2019",
+        ),
         ("/api/search?q=x&author=", "author", "empty"),
         ("/api/search?q=x&colour=red", "colour", "not a parameter"),
         ("/api/search?q=a&q=b", "q", "more than once"),
@@ -148,11 +181,21 @@ async fn bad_search_parameters_say_which_and_why() {
 #[tokio::test]
 async fn hostile_queries_are_answered_not_crashed_on() {
     for q in [
-        "%22%22%22", "-", "-%22%22", "%E2%80%AE%00", "author%3A%22", "%5B%5D%7B%7D*%3F.%5C", "year%3A..", "a%20OR%201%3D1%3B%20DROP%20TABLE%20papers",
+        "%22%22%22",
+        "-",
+        "-%22%22",
+        "%E2%80%AE%00",
+        "author%3A%22",
+        "%5B%5D%7B%7D*%3F.%5C",
+        "year%3A..",
+        "a%20OR%201%3D1%3B%20DROP%20TABLE%20papers",
         "source%3A.*.*.*.*.*.*.*.*.*.*.*.*.*",
     ] {
         let (status, kind, body) = get(&format!("/api/search?q={q}&mode=hybrid")).await;
-        assert!(status == StatusCode::OK || status == StatusCode::BAD_REQUEST, "{q}: {status} {body}");
+        assert!(
+            status == StatusCode::OK || status == StatusCode::BAD_REQUEST,
+            "{q}: {status} {body}"
+        );
         assert_eq!(kind, "application/json", "{q}");
     }
     // The library is intact.
@@ -163,7 +206,10 @@ async fn hostile_queries_are_answered_not_crashed_on() {
 async fn a_paper_by_id_arxiv_id_or_doi_with_sources_and_merges() {
     let by_arxiv = get_json("/api/papers/2006.10029v1").await;
     let id = by_arxiv["id"].as_i64().unwrap();
-    assert_eq!(by_arxiv["title"], "Big Self-Supervised Models are Strong Semi-Supervised Learners");
+    assert_eq!(
+        by_arxiv["title"],
+        "Big Self-Supervised Models are Strong Semi-Supervised Learners"
+    );
     assert_eq!(by_arxiv["arxiv_id"]["id"], "2006.10029");
     // Read from the Atom feed and the BibTeX sample: two sources, merged by arXiv id.
     let sources = by_arxiv["sources"].as_array().unwrap();
@@ -181,8 +227,14 @@ async fn a_paper_by_id_arxiv_id_or_doi_with_sources_and_merges() {
 
     // DOIs hold slashes, encoded or not.
     let by_doi = get_json("/api/papers/10.1137/16M1080173").await;
-    assert_eq!(by_doi["title"], "Optimization Methods for Large-Scale Machine Learning");
-    assert_eq!(get_json("/api/papers/10.1137%2F16M1080173").await["id"], by_doi["id"]);
+    assert_eq!(
+        by_doi["title"],
+        "Optimization Methods for Large-Scale Machine Learning"
+    );
+    assert_eq!(
+        get_json("/api/papers/10.1137%2F16M1080173").await["id"],
+        by_doi["id"]
+    );
 
     let message = expect_error("/api/papers/99999999", 404, None).await;
     assert!(message.contains("99999999"));
@@ -208,7 +260,10 @@ async fn bibtex_is_an_entry_of_the_paper() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(kind, "application/x-bibtex; charset=utf-8");
     assert!(body.starts_with("@article{"), "{body}");
-    assert!(body.contains("title = {{Optimization Methods for Large-Scale Machine Learning}}"), "{body}");
+    assert!(
+        body.contains("title = {{Optimization Methods for Large-Scale Machine Learning}}"),
+        "{body}"
+    );
     assert!(body.contains("doi = {10.1137/16m1080173}"), "{body}");
     expect_error("/api/papers/123456789/bibtex", 404, None).await;
 }
@@ -221,7 +276,10 @@ async fn authors_by_id_or_name_with_ranked_collaborators() {
     assert!(papers.len() >= 2);
     let collaborators = v["collaborators"].as_array().unwrap();
     assert!(!collaborators.is_empty());
-    let shared: Vec<u64> = collaborators.iter().map(|c| c["shared_papers"].as_u64().unwrap()).collect();
+    let shared: Vec<u64> = collaborators
+        .iter()
+        .map(|c| c["shared_papers"].as_u64().unwrap())
+        .collect();
     assert!(shared.windows(2).all(|w| w[0] >= w[1]), "{shared:?}");
     let by_id = get_json(&format!("/api/authors/{}", v["id"])).await;
     assert_eq!(by_id, v);
@@ -237,11 +295,20 @@ async fn ingest_needs_the_token_and_respects_the_limit() {
     let r = client.post(&url).body(body).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert!(r.headers().get("www-authenticate").is_some());
-    let r = client.post(&url).bearer_auth("wrong").body(body).send().await.unwrap();
+    let r = client
+        .post(&url)
+        .bearer_auth("wrong")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     // A server without a token refuses every write.
     let r = client
-        .post(format!("{}/api/ingest?name=upload.bib", lib().base_read_only))
+        .post(format!(
+            "{}/api/ingest?name=upload.bib",
+            lib().base_read_only
+        ))
         .bearer_auth(TOKEN)
         .body(body)
         .send()
@@ -249,24 +316,57 @@ async fn ingest_needs_the_token_and_respects_the_limit() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let v: Value = r.json().await.unwrap();
-    assert!(v["error"]["message"].as_str().unwrap().contains("writes are disabled"));
+    assert!(v["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("writes are disabled"));
     // Bad requests.
-    let r = client.post(format!("{}/api/ingest", lib().base)).bearer_auth(TOKEN).body(body).send().await.unwrap();
+    let r = client
+        .post(format!("{}/api/ingest", lib().base))
+        .bearer_auth(TOKEN)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(r.json::<Value>().await.unwrap()["error"]["parameter"], "name");
-    let r = client.post(&url).bearer_auth(TOKEN).body("").send().await.unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["parameter"],
+        "name"
+    );
+    let r = client
+        .post(&url)
+        .bearer_auth(TOKEN)
+        .body("")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let r = client.post(&url).bearer_auth(TOKEN).body(vec![b'x'; MAX_BODY + 1]).send().await.unwrap();
+    let r = client
+        .post(&url)
+        .bearer_auth(TOKEN)
+        .body(vec![b'x'; MAX_BODY + 1])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(r.headers()["content-type"], "application/json");
     // The real thing.
-    let r = client.post(&url).bearer_auth(TOKEN).body(body).send().await.unwrap();
+    let r = client
+        .post(&url)
+        .bearer_auth(TOKEN)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["new_papers"], 1, "{v}");
     assert_eq!(v["format"], "bibtex");
     let found = get_json("/api/search?q=ocelot+gait&mode=hybrid").await;
-    assert_eq!(found["hits"][0]["title"], "Ocelot gait analysis with pressure plates");
+    assert_eq!(
+        found["hits"][0]["title"],
+        "Ocelot gait analysis with pressure plates"
+    );
 }
 
 #[tokio::test]
@@ -274,7 +374,9 @@ async fn batches_written_by_another_process_are_picked_up() {
     // A second engine over the same directory stands in for `paperdex ingest`.
     let other = paperdex_search::Engine::open(
         &lib().data_dir,
-        std::sync::Arc::new(paperdex_store::SqliteStore::open(&lib().data_dir.join("library.sqlite")).unwrap()),
+        std::sync::Arc::new(
+            paperdex_store::SqliteStore::open(&lib().data_dir.join("library.sqlite")).unwrap(),
+        ),
         paperdex_search::EngineOptions {
             model_dir: Some(util::model_dir()),
             ..Default::default()
@@ -282,9 +384,13 @@ async fn batches_written_by_another_process_are_picked_up() {
     )
     .unwrap();
     let bib = "@article{pangolin2023,\n  title = {Pangolin scale keratin under load},\n  author = {Okafor, Chidi},\n  year = {2023}\n}\n";
-    tokio::task::spawn_blocking(move || other.ingest_bytes("other-process.bib", bib.as_bytes(), true).unwrap())
-        .await
-        .unwrap();
+    tokio::task::spawn_blocking(move || {
+        other
+            .ingest_bytes("other-process.bib", bib.as_bytes(), true)
+            .unwrap()
+    })
+    .await
+    .unwrap();
     let mut found = Value::Null;
     for _ in 0..100 {
         found = get_json("/api/search?q=pangolin+keratin&mode=semantic&k=1").await;
@@ -293,9 +399,15 @@ async fn batches_written_by_another_process_are_picked_up() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(found["hits"][0]["title"], "Pangolin scale keratin under load");
+    assert_eq!(
+        found["hits"][0]["title"],
+        "Pangolin scale keratin under load"
+    );
     let lexical = get_json("/api/search?q=pangolin+keratin&mode=lexical&k=1").await;
-    assert_eq!(lexical["hits"][0]["title"], "Pangolin scale keratin under load");
+    assert_eq!(
+        lexical["hits"][0]["title"],
+        "Pangolin scale keratin under load"
+    );
 }
 
 #[tokio::test]
@@ -317,7 +429,10 @@ async fn hostile_text_is_escaped_in_html_and_json() {
         let (status, kind, html) = get(&path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         assert_eq!(kind, "text/html; charset=utf-8");
-        assert!(!html.contains("<script>alert(1)"), "{path} has the raw script");
+        assert!(
+            !html.contains("<script>alert(1)"),
+            "{path} has the raw script"
+        );
         assert!(!html.contains("<b>bold"), "{path}");
         assert!(!html.contains("<i>Tests"), "{path}");
         let escaped = html.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
@@ -334,7 +449,11 @@ async fn hostile_text_is_escaped_in_html_and_json() {
 #[tokio::test]
 async fn errors_outside_handlers_are_json_too() {
     expect_error("/api/nothing-here", 404, None).await;
-    let r = Client::new().post(format!("{}/api/search?q=x", lib().base)).send().await.unwrap();
+    let r = Client::new()
+        .post(format!("{}/api/search?q=x", lib().base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(r.headers()["content-type"], "application/json");
     assert_eq!(r.json::<Value>().await.unwrap()["error"]["status"], 405);
@@ -348,7 +467,13 @@ async fn the_openapi_document_describes_every_endpoint() {
     let doc = get_json("/api/openapi.json").await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     for path in [
-        "/api/search", "/api/papers/{id}", "/api/papers/{id}/similar", "/api/papers/{id}/bibtex", "/api/authors/{id}", "/api/stats", "/api/ingest",
+        "/api/search",
+        "/api/papers/{id}",
+        "/api/papers/{id}/similar",
+        "/api/papers/{id}/bibtex",
+        "/api/authors/{id}",
+        "/api/stats",
+        "/api/ingest",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
@@ -358,7 +483,10 @@ async fn the_openapi_document_describes_every_endpoint() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(params, ["q", "mode", "k", "offset", "author", "year", "venue"]);
+    assert_eq!(
+        params,
+        ["q", "mode", "k", "offset", "author", "year", "venue"]
+    );
     assert!(doc["components"]["schemas"]["SearchResponse"].is_object());
     let (status, _, page) = get("/api/docs").await;
     assert_eq!(status, StatusCode::OK);
@@ -383,7 +511,11 @@ async fn pages_render_what_a_reader_needs() {
     assert!(paper.contains("href=\"/authors/"));
     let (status, _, page) = get("/search?q=x&k=0").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(page.contains("invalid parameter &#x27;k&#x27;") || page.contains("invalid parameter &#39;k&#39;"), "{page}");
+    assert!(
+        page.contains("invalid parameter &#x27;k&#x27;")
+            || page.contains("invalid parameter &#39;k&#39;"),
+        "{page}"
+    );
     let (_, css, _) = get("/assets/style.css").await;
     assert_eq!(css, "text/css; charset=utf-8");
 }

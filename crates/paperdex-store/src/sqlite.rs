@@ -796,7 +796,9 @@ mod tests {
         assert_eq!(store.embeddings_fingerprint("m").unwrap(), (0, 0));
         let batch = add_paper(&store, "first", false).unwrap();
         let id = store.papers_changed_since(0).unwrap().0[0].id;
-        store.put_embeddings("m", &[(id, batch, vec![1.0])]).unwrap();
+        store
+            .put_embeddings("m", &[(id, batch, vec![1.0])])
+            .unwrap();
         let first = store.embeddings_fingerprint("m").unwrap();
         assert_eq!(first, (1, batch));
         // Re-embedding after an update keeps the count but not the fingerprint.

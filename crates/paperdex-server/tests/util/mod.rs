@@ -61,7 +61,8 @@ fn build(name: &str) -> Served {
     let data_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("server-lib-{name}"));
     let _ = std::fs::remove_dir_all(&data_dir);
     std::fs::create_dir_all(&data_dir).unwrap();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&data_dir.join("library.sqlite")).unwrap());
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(&data_dir.join("library.sqlite")).unwrap());
     let engine = Engine::open(
         &data_dir,
         store,
@@ -71,7 +72,10 @@ fn build(name: &str) -> Served {
         },
     )
     .unwrap();
-    assert!(engine.embedder().is_some(), "the embedding model did not load");
+    assert!(
+        engine.embedder().is_some(),
+        "the embedding model did not load"
+    );
     let mut seeds: Vec<PathBuf> = std::fs::read_dir(repo_root().join("data/seeds"))
         .unwrap()
         .map(|e| e.unwrap().path())
