@@ -16,3 +16,6 @@ fi
 
 # Python tools the tests use as independent judges (parsers, embedded PostgreSQL).
 scripts/setup-python.sh
+
+# Headless Chromium and chromedriver for the web UI's browser tests.
+scripts/setup-browser.sh

@@ -87,14 +87,20 @@ enum Command {
     Follows(cmd::follow::ListArgs),
     /// New papers for your follows: Markdown, email-ready HTML or RSS; --send mails it
     Digest(cmd::digest::Args),
+    /// Serve the web UI and the JSON API
+    Serve(cmd::serve::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PAPERDEX_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+            tracing_subscriber::EnvFilter::try_from_env("PAPERDEX_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new(match cli.command {
+                    Command::Serve(_) => cmd::serve::DEFAULT_LOG,
+                    _ => "warn",
+                })
+            }),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -136,6 +142,12 @@ fn main() -> ExitCode {
         Command::Unfollow(args) => cmd::follow::unfollow(&lib, args),
         Command::Follows(args) => cmd::follow::list(&lib, args),
         Command::Digest(args) => cmd::digest::run(&lib, args),
+        Command::Serve(args) => {
+            // The config already took PAPERDEX_TOKEN over its [server] token.
+            let token = lib.config.server.token.clone();
+            let addr = lib.config.server.addr.clone();
+            cmd::serve::run(&lib, args, token, addr.as_deref())
+        }
     };
     match result {
         Ok(code) => code,

@@ -5,7 +5,7 @@ use std::fmt;
 use std::fs;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use paperdex_model::{Paper, PaperId};
@@ -89,7 +89,7 @@ pub struct TextIndex {
     analyzer: TextAnalyzer,
     exact: TextAnalyzer,
     applied_batch: AtomicI64,
-    needs_rebuild: bool,
+    needs_rebuild: AtomicBool,
 }
 
 impl fmt::Debug for TextIndex {
@@ -97,7 +97,7 @@ impl fmt::Debug for TextIndex {
         f.debug_struct("TextIndex")
             .field("num_docs", &self.num_docs())
             .field("applied_batch", &self.applied_batch())
-            .field("needs_rebuild", &self.needs_rebuild)
+            .field("needs_rebuild", &self.needs_rebuild())
             .finish_non_exhaustive()
     }
 }
@@ -209,14 +209,50 @@ impl TextIndex {
             analyzer: text_analyzer(),
             exact: exact_analyzer(),
             applied_batch: AtomicI64::new(applied_batch),
-            needs_rebuild,
+            needs_rebuild: AtomicBool::new(needs_rebuild),
         })
     }
 
     /// True when an existing index was discarded on open (another schema
-    /// version, or damaged): every paper must be indexed again.
+    /// version, or damaged) and no commit has happened since: every paper
+    /// must be indexed again.
     pub fn needs_rebuild(&self) -> bool {
-        self.needs_rebuild
+        self.needs_rebuild.load(Ordering::SeqCst)
+    }
+
+    /// Takes the index's writer (and its directory lock) now, if this
+    /// handle does not hold it yet. A new writer starts from the last
+    /// commit on disk, whichever process made it, so
+    /// [`applied_batch`](Self::applied_batch) is re-read from that commit:
+    /// take the writer before deciding what to index.
+    ///
+    /// Fails with [`IndexError::Locked`] while another process writes.
+    pub fn acquire_writer(&self) -> Result<(), IndexError> {
+        self.with_writer(|_| Ok(()))
+    }
+
+    /// Moves searches to the last commit on disk, which another process may
+    /// have made, and re-reads its [`applied_batch`](Self::applied_batch).
+    /// Returns that batch. While this handle holds the writer, nobody else
+    /// can commit, and its own batch stands.
+    pub fn reload(&self) -> Result<i64, IndexError> {
+        // The payload is read before the reader moves on: the batch recorded
+        // is never ahead of what searches see (re-indexing is idempotent).
+        let applied = self.committed_batch()?;
+        self.reader.reload()?;
+        if self.lock_writer().is_none() {
+            self.applied_batch.store(applied, Ordering::SeqCst);
+        }
+        Ok(self.applied_batch())
+    }
+
+    /// The `applied_batch` recorded by the last commit on disk.
+    fn committed_batch(&self) -> Result<i64, IndexError> {
+        let metas = self.index.load_metas()?;
+        Ok(match metas.payload.as_deref() {
+            Some(payload) => serde_json::from_str::<CommitPayload>(payload)?.applied_batch,
+            None => 0,
+        })
     }
 
     /// Adds papers, replacing any indexed paper with the same id. Takes
@@ -248,6 +284,7 @@ impl TextIndex {
             // Still under the writer's lock, so concurrent commits cannot
             // leave an older batch number recorded.
             self.applied_batch.store(applied_batch, Ordering::SeqCst);
+            self.needs_rebuild.store(false, Ordering::SeqCst);
             self.reader.reload()?;
             Ok(())
         })
@@ -436,10 +473,19 @@ impl TextIndex {
         let mut guard = self.lock_writer();
         let writer = match &mut *guard {
             Some(writer) => writer,
-            empty => empty.insert(self.index.writer(WRITER_HEAP_BYTES).map_err(|e| match e {
-                e @ tantivy::TantivyError::LockFailure(..) => IndexError::Locked(e),
-                e => IndexError::Tantivy(e),
-            })?),
+            empty => {
+                let writer = self.index.writer(WRITER_HEAP_BYTES).map_err(|e| match e {
+                    e @ tantivy::TantivyError::LockFailure(..) => IndexError::Locked(e),
+                    e => IndexError::Tantivy(e),
+                })?;
+                // Another process may have committed since this handle last
+                // wrote; the new writer starts from that commit.
+                if !self.needs_rebuild() {
+                    self.applied_batch
+                        .store(self.committed_batch()?, Ordering::SeqCst);
+                }
+                empty.insert(writer)
+            }
         };
         f(writer)
     }

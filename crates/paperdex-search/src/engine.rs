@@ -110,6 +110,8 @@ pub struct Engine {
     store: Arc<dyn Store>,
     text: TextIndex,
     vectors: RwLock<VectorIndex>,
+    /// The store's embeddings fingerprint when `vectors` was loaded.
+    vectors_loaded: Mutex<Option<(u64, i64)>>,
     embedder: Option<Arc<dyn Embedder>>,
     fusion: Fusion,
     /// One sync at a time; searches go on meanwhile.
@@ -158,23 +160,20 @@ impl Engine {
         embedder: Option<Arc<dyn Embedder>>,
         fusion: Fusion,
     ) -> Result<Engine, SearchError> {
-        let dim = embedder.as_ref().map_or(384, |e| e.dim());
-        let mut vectors = VectorIndex::new(dim);
-        if let Some(e) = &embedder {
-            let mut failed = None;
-            store.for_each_embedding(e.model_id(), &mut |id, v| {
-                if let Err(err) = vectors.upsert(id, v) {
-                    failed.get_or_insert(err);
-                }
-            })?;
-            if let Some(err) = failed {
-                return Err(err.into());
+        let (vectors, fingerprint) = match &embedder {
+            Some(e) => {
+                // Read before the vectors: a change in between only makes the
+                // next refresh load again.
+                let fingerprint = store.embeddings_fingerprint(e.model_id())?;
+                (load_vectors(store.as_ref(), e.as_ref())?, Some(fingerprint))
             }
-        }
+            None => (VectorIndex::new(384), None),
+        };
         let engine = Engine {
             store,
             text,
             vectors: RwLock::new(vectors),
+            vectors_loaded: Mutex::new(fingerprint),
             embedder,
             fusion,
             sync_lock: Mutex::new(()),
@@ -248,26 +247,84 @@ impl Engine {
 
     /// Applies every batch the full-text index has not seen. Returns the
     /// number of papers (re)indexed.
+    ///
+    /// The index has one writer across processes. While another process
+    /// holds it (an ingest, or a server catching up), this one only moves
+    /// its searches to the last commit on disk and returns 0: the holder, or
+    /// a later sync, applies the rest. The writer is released after each
+    /// commit so that other processes can take it.
     #[instrument(skip_all)]
     pub fn sync_text(&self) -> Result<usize, SearchError> {
         let _guard = self.sync_lock.lock().expect("sync lock poisoned");
+        if !self.text.needs_rebuild() && self.store.last_batch()? == self.text.applied_batch() {
+            return Ok(0);
+        }
+        // The writer first: it fixes the commit this sync builds on, and
+        // with it the batch to catch up from.
+        match self.text.acquire_writer() {
+            Ok(()) => {}
+            Err(paperdex_index::IndexError::Locked(_)) => {
+                let applied = self.text.reload()?;
+                info!(
+                    batch = applied,
+                    "full-text index is being written by another process; reading its last commit"
+                );
+                return Ok(0);
+            }
+            Err(e) => return Err(e.into()),
+        }
         let applied = if self.text.needs_rebuild() {
             0
         } else {
             self.text.applied_batch()
         };
         let (papers, last) = self.store.papers_changed_since(applied)?;
-        if last == applied && !self.text.needs_rebuild() {
+        if last != applied || self.text.needs_rebuild() {
+            self.index_papers(&papers)?;
+            self.text.commit(last)?;
+            info!(
+                papers = papers.len(),
+                batch = last,
+                "full-text index in step"
+            );
+        }
+        self.text.wait_for_merges()?;
+        Ok(papers.len())
+    }
+
+    /// Brings this engine up to date with batches and embeddings that other
+    /// processes wrote to the library: the full-text index (see
+    /// [`sync_text`](Self::sync_text)) and the vector index (reloaded from
+    /// the store when its embeddings changed). A long-running reader, such as
+    /// the server, calls it periodically.
+    #[instrument(skip_all)]
+    pub fn refresh(&self) -> Result<Refreshed, SearchError> {
+        let papers_indexed = self.sync_text()?;
+        let vectors_loaded = self.refresh_vectors()?;
+        Ok(Refreshed {
+            papers_indexed,
+            vectors_loaded,
+        })
+    }
+
+    /// Reloads the vector index when the store's embeddings of our model
+    /// differ from those loaded; returns the number of vectors loaded (0 when
+    /// nothing changed). Built aside, then swapped in: searches never wait
+    /// for the load.
+    fn refresh_vectors(&self) -> Result<usize, SearchError> {
+        let Some(embedder) = &self.embedder else {
+            return Ok(0);
+        };
+        let fingerprint = self.store.embeddings_fingerprint(embedder.model_id())?;
+        if *self.vectors_loaded.lock().expect("fingerprint poisoned") == Some(fingerprint) {
             return Ok(0);
         }
-        self.index_papers(&papers)?;
-        self.text.commit(last)?;
-        info!(
-            papers = papers.len(),
-            batch = last,
-            "full-text index in step"
-        );
-        Ok(papers.len())
+        let vectors = load_vectors(self.store.as_ref(), embedder.as_ref())?;
+        let count = vectors.len();
+        *self.vectors.write().expect("vectors poisoned") = vectors;
+        *self.vectors_loaded.lock().expect("fingerprint poisoned") = Some(fingerprint);
+        info!(vectors = count, "vector index reloaded from the library");
+        Ok(count)
     }
 
     fn index_papers(&self, papers: &[Paper]) -> Result<(), SearchError> {
@@ -503,6 +560,30 @@ impl Engine {
             }
         }
         Ok(hits)
+    }
+}
+
+/// What [`Engine::refresh`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Refreshed {
+    /// Papers (re)indexed in the full-text index.
+    pub papers_indexed: usize,
+    /// Vectors loaded (0 when the embeddings had not changed).
+    pub vectors_loaded: usize,
+}
+
+/// Every stored embedding of the embedder's model, in a new vector index.
+fn load_vectors(store: &dyn Store, embedder: &dyn Embedder) -> Result<VectorIndex, SearchError> {
+    let mut vectors = VectorIndex::new(embedder.dim());
+    let mut failed = None;
+    store.for_each_embedding(embedder.model_id(), &mut |id, v| {
+        if let Err(err) = vectors.upsert(id, v) {
+            failed.get_or_insert(err);
+        }
+    })?;
+    match failed {
+        Some(err) => Err(err.into()),
+        None => Ok(vectors),
     }
 }
 

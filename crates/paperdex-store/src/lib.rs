@@ -93,6 +93,11 @@ pub trait Store: Send + Sync {
     fn for_each_embedding(&self, model: &str, f: &mut dyn FnMut(PaperId, &[f32])) -> Result<()>;
     /// Number of stored embeddings of `model`.
     fn embedding_count(&self, model: &str) -> Result<u64>;
+    /// `(count, sum of batches)` of the stored embeddings of `model`. Every
+    /// write of embeddings changes it (a new one adds to the count, a
+    /// re-embedding raises its batch), so a reader that loaded them can tell
+    /// when to load again.
+    fn embeddings_fingerprint(&self, model: &str) -> Result<(u64, i64)>;
     /// Stores a value of the user's own data (stars, follows, digest state).
     fn put_user_item(&self, kind: &str, key: &str, value: &str) -> Result<()>;
     /// Removes a value of the user's own data; true when it existed.

@@ -630,6 +630,16 @@ impl Store for SqliteStore {
         })
     }
 
+    fn embeddings_fingerprint(&self, model: &str) -> Result<(u64, i64)> {
+        self.read(|tx| {
+            Ok(tx.query_row(
+                "SELECT COUNT(*), COALESCE(SUM(batch), 0) FROM embeddings WHERE model = ?1",
+                [model],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)?)),
+            )?)
+        })
+    }
+
     fn put_user_item(&self, kind: &str, key: &str, value: &str) -> Result<()> {
         let conn = self.writer.lock().expect("writer poisoned");
         conn.execute(
@@ -1017,6 +1027,24 @@ mod tests {
             .collect();
         assert_eq!(new, vec![("second".to_string(), b2)]);
         assert!(store.papers_created_since(b2 + 1).unwrap().is_empty());
+    fn embeddings_fingerprint_changes_on_every_write() {
+        let (_dir, store) = store();
+        assert_eq!(store.embeddings_fingerprint("m").unwrap(), (0, 0));
+        let batch = add_paper(&store, "first", false).unwrap();
+        let id = store.papers_changed_since(0).unwrap().0[0].id;
+        store
+            .put_embeddings("m", &[(id, batch, vec![1.0])])
+            .unwrap();
+        let first = store.embeddings_fingerprint("m").unwrap();
+        assert_eq!(first, (1, batch));
+        // Re-embedding after an update keeps the count but not the fingerprint.
+        store
+            .put_embeddings("m", &[(id, batch + 3, vec![2.0])])
+            .unwrap();
+        let second = store.embeddings_fingerprint("m").unwrap();
+        assert_eq!(second, (1, batch + 3));
+        assert_ne!(first, second);
+        assert_eq!(store.embeddings_fingerprint("other").unwrap(), (0, 0));
     }
 
     #[test]

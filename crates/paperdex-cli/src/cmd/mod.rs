@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod list;
 pub mod recommend;
 pub mod search;
+pub mod serve;
 pub mod show;
 pub mod similar;
 pub mod star;
