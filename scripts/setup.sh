@@ -16,3 +16,5 @@ fi
 
 # Python tools the tests use as independent judges (parsers, embedded PostgreSQL).
 scripts/setup-python.sh
+# The PostgreSQL server the PostgreSQL backend's tests start (unprivileged user).
+scripts/setup-postgres.sh
