@@ -665,7 +665,7 @@ impl Store for PostgresStore {
             if let Ok(id) = query.trim().parse::<i64>() {
                 ids.push(id);
             }
-            let mut add = |rows: Vec<Row>| {
+            let add = |ids: &mut Vec<i64>, rows: Vec<Row>| {
                 for r in rows {
                     let id: i64 = r.get(0);
                     if !ids.contains(&id) {
@@ -673,19 +673,28 @@ impl Store for PostgresStore {
                     }
                 }
             };
-            add(tx.query("SELECT id FROM authors WHERE key = $1", &[&name.key()])?);
+            add(
+                &mut ids,
+                tx.query("SELECT id FROM authors WHERE key = $1", &[&name.key()])?,
+            );
             if ids.is_empty() {
                 let pattern = format!("%{}%", query.trim().to_lowercase());
-                add(tx.query(
-                    "SELECT author_id FROM author_names WHERE lower(name) LIKE $1 LIMIT 50",
-                    &[&pattern],
-                )?);
+                add(
+                    &mut ids,
+                    tx.query(
+                        "SELECT author_id FROM author_names WHERE lower(name) LIKE $1 LIMIT 50",
+                        &[&pattern],
+                    )?,
+                );
             }
             if ids.is_empty() {
-                add(tx.query(
-                    "SELECT id FROM authors WHERE family_key = $1 LIMIT 50",
-                    &[&name.family_key()],
-                )?);
+                add(
+                    &mut ids,
+                    tx.query(
+                        "SELECT id FROM authors WHERE family_key = $1 LIMIT 50",
+                        &[&name.family_key()],
+                    )?,
+                );
             }
             let mut out = Vec::new();
             for id in ids {
