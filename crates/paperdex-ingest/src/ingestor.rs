@@ -227,7 +227,11 @@ impl<'s> Ingestor<'s> {
     fn catch_up(&mut self, tx: &mut dyn WriteTx) -> Result<(), StoreError> {
         let changed = tx.match_keys_since(self.seen_batch)?;
         if !changed.is_empty() {
-            info!(papers = changed.len(), since = self.seen_batch, "caught up with other writers");
+            info!(
+                papers = changed.len(),
+                since = self.seen_batch,
+                "caught up with other writers"
+            );
         }
         for (paper, keys) in changed {
             self.candidates.remove(&paper);

@@ -70,18 +70,30 @@ impl PostgresStore {
         Ok(PostgresStore { pool, url: shown })
     }
 
+    /// `host:port/database` of a store URL, with neither user nor password:
+    /// a name for what is derived from that library (e.g. its index folder).
+    pub fn describe(url: &str) -> Option<String> {
+        let config: postgres::Config = url.parse().ok()?;
+        let host = match config.get_hosts().first() {
+            Some(postgres::config::Host::Tcp(h)) => h.clone(),
+            Some(postgres::config::Host::Unix(p)) => p.display().to_string(),
+            None => "localhost".to_string(),
+        };
+        let port = config.get_ports().first().copied().unwrap_or(5432);
+        let db = config.get_dbname().or(config.get_user()).unwrap_or("");
+        Some(format!("{host}:{port}/{db}"))
+    }
+
     /// The store URL, without its password.
     pub fn url(&self) -> &str {
         &self.url
     }
 
     fn conn(&self) -> Result<r2d2::PooledConnection<Manager>> {
-        self.pool
-            .get()
-            .map_err(|e| StoreError::Connect {
-                url: self.url.clone(),
-                source: Box::new(e),
-            })
+        self.pool.get().map_err(|e| StoreError::Connect {
+            url: self.url.clone(),
+            source: Box::new(e),
+        })
     }
 
     /// Runs `f` in one read-only snapshot.
@@ -798,7 +810,12 @@ impl Store for PostgresStore {
     }
 
     fn embedding_count(&self, model: &str) -> Result<u64> {
-        self.read(|tx| tx.count("SELECT COUNT(*) FROM embeddings WHERE model = $1", &[&model]))
+        self.read(|tx| {
+            tx.count(
+                "SELECT COUNT(*) FROM embeddings WHERE model = $1",
+                &[&model],
+            )
+        })
     }
 
     fn put_user_item(&self, kind: &str, key: &str, value: &str) -> Result<()> {
@@ -855,10 +872,16 @@ mod tests {
             redact_password("postgres://lab@db/paperdex"),
             "postgres://lab@db/paperdex"
         );
+        assert_eq!(redact_password("host=db user=lab"), "host=db user=lab");
+    }
+
+    #[test]
+    fn descriptions_name_the_database_not_the_credentials() {
         assert_eq!(
-            redact_password("host=db user=lab"),
-            "host=db user=lab"
+            PostgresStore::describe("postgres://lab:s3cret@db.example/paperdex").as_deref(),
+            Some("db.example:5432/paperdex")
         );
+        assert_eq!(PostgresStore::describe("postgres://[bad"), None);
     }
 
     #[test]

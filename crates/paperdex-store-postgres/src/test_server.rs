@@ -178,7 +178,10 @@ impl TestServer {
     /// Stops the server now (fast shutdown).
     pub fn stop(&self) {
         let data = self.data_dir();
-        let _ = self.run("pg_ctl", &["-D", path_str(&data), "-m", "fast", "-w", "stop"]);
+        let _ = self.run(
+            "pg_ctl",
+            &["-D", path_str(&data), "-m", "fast", "-w", "stop"],
+        );
     }
 
     /// Stops the server when this process exits, however it exits, and
@@ -192,7 +195,11 @@ impl TestServer {
                 pg_ctl.display(),
                 data.display()
             ),
-            None => format!("'{}' -D '{}' -m immediate stop", pg_ctl.display(), data.display()),
+            None => format!(
+                "'{}' -D '{}' -m immediate stop",
+                pg_ctl.display(),
+                data.display()
+            ),
         };
         let script = format!(
             "tail --pid={} -f /dev/null; {stop} >/dev/null 2>&1; rm -rf '{}'",

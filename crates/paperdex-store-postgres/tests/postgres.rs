@@ -33,7 +33,13 @@ fn record(raw: &str) -> SourceRecord {
 }
 
 /// One batch storing one paper with one source; `hash` is its content hash.
-fn add_paper(store: &dyn Store, raw: &str, hash: &str, arxiv: Option<&str>, fail: bool) -> paperdex_store::Result<i64> {
+fn add_paper(
+    store: &dyn Store,
+    raw: &str,
+    hash: &str,
+    arxiv: Option<&str>,
+    fail: bool,
+) -> paperdex_store::Result<i64> {
     store.write("test", &mut |tx| {
         let id = tx.new_paper()?;
         let rec = record(raw);
@@ -104,9 +110,15 @@ fn the_database_refuses_duplicate_records_and_arxiv_ids() {
     add_paper(&store, "first", "same-hash", Some("2101.00001"), false).unwrap();
     // Even past the ingestor's checks, the constraints hold.
     let dup_hash = add_paper(&store, "other", "same-hash", None, false);
-    assert!(matches!(dup_hash, Err(StoreError::Backend(_))), "{dup_hash:?}");
+    assert!(
+        matches!(dup_hash, Err(StoreError::Backend(_))),
+        "{dup_hash:?}"
+    );
     let dup_arxiv = add_paper(&store, "other", "h2", Some("2101.00001v3"), false);
-    assert!(matches!(dup_arxiv, Err(StoreError::Backend(_))), "{dup_arxiv:?}");
+    assert!(
+        matches!(dup_arxiv, Err(StoreError::Backend(_))),
+        "{dup_arxiv:?}"
+    );
     let stats = store.stats().unwrap();
     assert_eq!((stats.papers, stats.records), (1, 1));
 }
@@ -137,7 +149,10 @@ fn a_batch_waiting_for_the_lock_gets_a_later_id_than_the_open_one() {
     // While the first batch is open the second can neither commit nor draw
     // an id below it; a reader meanwhile sees neither.
     std::thread::sleep(Duration::from_millis(300));
-    assert!(!second.is_finished(), "a second writer ran while the first held the lock");
+    assert!(
+        !second.is_finished(),
+        "a second writer ran while the first held the lock"
+    );
     assert_eq!(store.last_batch().unwrap(), 0);
     release_tx.send(()).unwrap();
     assert_eq!(first.join().unwrap(), first_id);
@@ -158,7 +173,10 @@ fn embeddings_live_in_a_vector_column_and_are_redone_when_a_paper_changes() {
         .put_embeddings("m", &[(paper.id, *batch, vec![0.5, -0.25])])
         .unwrap();
     assert!(store.papers_needing_embedding("m", 10).unwrap().is_empty());
-    assert_eq!(store.papers_needing_embedding("other", 10).unwrap().len(), 1);
+    assert_eq!(
+        store.papers_needing_embedding("other", 10).unwrap().len(),
+        1
+    );
     let mut seen = Vec::new();
     store
         .for_each_embedding("m", &mut |id, v| seen.push((id, v.to_vec())))
@@ -225,7 +243,10 @@ fn an_unreachable_server_is_a_clear_error_without_the_password() {
         .err()
         .expect("no server there");
     let message = err.to_string();
-    assert!(message.contains("cannot connect to postgres://lab:***@127.0.0.1:1/paperdex"), "{message}");
+    assert!(
+        message.contains("cannot connect to postgres://lab:***@127.0.0.1:1/paperdex"),
+        "{message}"
+    );
     assert!(!message.contains("s3cret"), "{message}");
     assert_ne!(port, 1);
 }
@@ -318,7 +339,10 @@ fn two_ingestors_sharing_papers_at_once_store_each_paper_once() {
         .ingest_paths(&files, &IngestOptions::default(), &|_| {})
         .unwrap();
     let (c, s) = (concurrent.stats().unwrap(), serial.stats().unwrap());
-    assert_eq!((c.papers, c.records, c.authors), (s.papers, s.records, s.authors));
+    assert_eq!(
+        (c.papers, c.records, c.authors),
+        (s.papers, s.records, s.authors)
+    );
     let titles = |st: &dyn Store| {
         let mut t: Vec<(String, usize)> = library_content(st)
             .into_iter()

@@ -1,6 +1,5 @@
 use crate::{library, output};
 use anyhow::{bail, Result};
-use paperdex_store::Store;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -13,7 +12,7 @@ pub struct Args {
 }
 
 pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
-    let store = library::open(&paths.data_dir)?;
+    let store = library::open(paths)?;
     let found = store.find_authors(&args.name)?;
     let Some(best) = found.first() else {
         bail!("no author matches '{}'", args.name);

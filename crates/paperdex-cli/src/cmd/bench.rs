@@ -198,6 +198,7 @@ fn retrieval(paths: &library::Paths, args: RetrievalArgs) -> Result<ExitCode> {
     let bench_paths = library::Paths {
         data_dir: args.out.join("library"),
         model_dir: paths.model_dir.clone(),
+        config: paths.config.clone(),
     };
     let engine = library::open_engine(&bench_paths, true)?;
     if engine.embedder().is_none() {
