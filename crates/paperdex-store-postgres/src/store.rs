@@ -130,7 +130,11 @@ fn migrate(client: &mut postgres::Client) -> Result<()> {
     client
         .execute("SELECT pg_advisory_lock($1)", &[&MIGRATE_LOCK])
         .map_err(db_err)?;
-    let result = embedded::migrations::runner().run(client);
+    // Grouped: every pending migration and its history row commit in one
+    // transaction. Ungrouped, refinery commits a migration and its history
+    // row separately, and a process killed in between leaves a schema that
+    // the next open tries to create again (the killed-ingest test saw it).
+    let result = embedded::migrations::runner().set_grouped(true).run(client);
     client
         .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATE_LOCK])
         .map_err(db_err)?;
