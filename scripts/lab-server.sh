@@ -46,6 +46,7 @@ start)
         {
             echo "host all all 127.0.0.1/32 trust"
             echo "host all all ::1/128 trust"
+            echo "host replication all 127.0.0.1/32 trust"
             echo "host all all 0.0.0.0/0 scram-sha-256"
             echo "host replication all 0.0.0.0/0 scram-sha-256"
         } | as_server tee "$data/pg_hba.conf" >/dev/null

@@ -482,7 +482,7 @@ impl WriteTx for PgWriteTx<'_> {
         Ok(())
     }
 
-    fn match_keys_since(&mut self, batch: i64) -> Result<Vec<(PaperId, Vec<(u8, i64)>)>> {
+    fn match_keys_since(&mut self, batch: i64) -> Result<Vec<paperdex_store::PaperMatchKeys>> {
         // READ COMMITTED and the write lock already held: this statement sees
         // every batch committed before ours.
         let rows = self.tx.query(

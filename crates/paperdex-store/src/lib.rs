@@ -23,6 +23,9 @@ pub use types::{
 
 use paperdex_model::{Paper, PaperId, SourceId};
 
+/// Every match key `(kind, key)` of one paper, as `WriteTx::match_keys_since` returns them.
+pub type PaperMatchKeys = (PaperId, Vec<(u8, i64)>);
+
 /// Result alias for store operations.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -58,7 +61,7 @@ pub trait WriteTx {
     /// so inside the transaction this is exactly what other writers (other
     /// processes) committed since `batch`: an ingestor catches its in-memory
     /// match index up from it before matching.
-    fn match_keys_since(&mut self, batch: i64) -> Result<Vec<(PaperId, Vec<(u8, i64)>)>>;
+    fn match_keys_since(&mut self, batch: i64) -> Result<Vec<PaperMatchKeys>>;
 }
 
 /// The library's storage backend.

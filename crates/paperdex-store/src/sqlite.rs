@@ -223,7 +223,7 @@ impl WriteTx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn match_keys_since(&mut self, batch: i64) -> Result<Vec<(PaperId, Vec<(u8, i64)>)>> {
+    fn match_keys_since(&mut self, batch: i64) -> Result<Vec<crate::PaperMatchKeys>> {
         // BEGIN IMMEDIATE serializes writers across processes, so this sees
         // every batch committed before ours. `papers_updated_batch` makes the
         // usual answer (nothing: this process wrote the last batch) one probe.
