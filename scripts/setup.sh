@@ -19,3 +19,5 @@ scripts/setup-python.sh
 
 # Headless Chromium and chromedriver for the web UI's browser tests.
 scripts/setup-browser.sh
+# The PostgreSQL server the PostgreSQL backend's tests start (unprivileged user).
+scripts/setup-postgres.sh

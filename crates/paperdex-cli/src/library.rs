@@ -1,7 +1,8 @@
 use anyhow::{Context, Result};
 use paperdex_search::{Engine, EngineOptions};
 use paperdex_store::{SqliteStore, Store};
-use std::path::{Path, PathBuf};
+use paperdex_store_postgres::{is_postgres_url, PostgresStore};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Where the library and the model are.
@@ -19,19 +20,49 @@ pub fn default_data_dir() -> PathBuf {
         .join("paperdex")
 }
 
-/// Opens (creating if needed) the library's store in `data_dir`.
-pub fn open(data_dir: &Path) -> Result<SqliteStore> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
-    let store = SqliteStore::open(&data_dir.join("library.sqlite"))?;
-    Ok(store)
+/// Opens the library's store: the PostgreSQL database of the configured
+/// store URL (`--store`, `PAPERDEX_STORE` or `store =` in config.toml), or
+/// by default the SQLite library in the data directory (created if needed).
+pub fn open(paths: &Paths) -> Result<Arc<dyn Store>> {
+    match paths.config.store.as_deref() {
+        Some(url) if is_postgres_url(url) => Ok(Arc::new(PostgresStore::open(url)?)),
+        Some(other) => anyhow::bail!(
+            "unsupported store '{other}': expected a postgres:// URL (or no store for the SQLite library in the data directory)"
+        ),
+        None => {
+            let data_dir = &paths.data_dir;
+            std::fs::create_dir_all(data_dir).with_context(|| {
+                format!("cannot create data directory {}", data_dir.display())
+            })?;
+            Ok(Arc::new(SqliteStore::open(&data_dir.join("library.sqlite"))?))
+        }
+    }
+}
+
+/// Where this process keeps data derived from the store (the full-text
+/// index): the data directory for the SQLite library; for a PostgreSQL
+/// store a directory per server and database under it, so one machine can
+/// serve several libraries and never mixes their indexes.
+pub fn derived_dir(paths: &Paths) -> PathBuf {
+    match paths.config.store.as_deref() {
+        Some(url) if is_postgres_url(url) => {
+            // Host, port and database name only: never the password.
+            let shown = PostgresStore::describe(url).unwrap_or_else(|| "default".into());
+            let slug: String = shown
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            paths.data_dir.join("postgres").join(slug)
+        }
+        _ => paths.data_dir.clone(),
+    }
 }
 
 /// Opens the whole engine (store, index, vectors and, with `load_model`, the model).
 pub fn open_engine(paths: &Paths, load_model: bool) -> Result<Engine> {
-    let store: Arc<dyn Store> = Arc::new(open(&paths.data_dir)?);
+    let store = open(paths)?;
     let engine = Engine::open(
-        &paths.data_dir,
+        &derived_dir(paths),
         store,
         EngineOptions {
             model_dir: paths.model_dir.clone(),

@@ -32,6 +32,10 @@ struct Cli {
     /// Embedding model directory [default: models/all-MiniLM-L6-v2 of the install]
     #[arg(long, global = true, env = "PAPERDEX_MODEL", value_name = "DIR")]
     model_dir: Option<PathBuf>,
+    /// Library on a server: postgres://user[:password]@host[:port]/database
+    /// [default: `store` in config.toml, else SQLite in the data directory]
+    #[arg(long, global = true, env = "PAPERDEX_STORE", value_name = "URL")]
+    store: Option<String>,
     /// Configuration file [default: config.toml in the data directory]
     #[arg(long, global = true, env = "PAPERDEX_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
@@ -106,13 +110,16 @@ fn main() -> ExitCode {
         .init();
     let data_dir = cli.data_dir.unwrap_or_else(library::default_data_dir);
     let config_path = cli.config.unwrap_or_else(|| data_dir.join("config.toml"));
-    let config = match config::Config::load(&config_path) {
+    let mut config = match config::Config::load(&config_path) {
         Ok(config) => config,
         Err(e) => {
             eprintln!("error: {e:#}");
             return ExitCode::from(2);
         }
     };
+    if cli.store.is_some() {
+        config.store = cli.store;
+    }
     let lib = library::Paths {
         data_dir: data_dir.clone(),
         model_dir: cli.model_dir,

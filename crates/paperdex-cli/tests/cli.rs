@@ -3,11 +3,10 @@
 mod util;
 
 use serde_json::Value;
-use util::{repo_root, shared_corpus, Library};
+use util::{repo_root, shared_corpus, Backend, Library};
 
-#[test]
-fn seeds_ingest_to_the_ground_truth() {
-    let lib = Library::new();
+fn seeds_ingest_to_the_ground_truth(backend: Backend) {
+    let lib = Library::on(backend);
     let out = lib.run_ok(&[
         "ingest",
         "--no-embed",
@@ -18,7 +17,7 @@ fn seeds_ingest_to_the_ground_truth() {
     // Corpus README: 239 records, 8 pairs among 000/001/003 are one paper each.
     // The bundled Atom and BibTeX samples add records about papers already seen
     // plus papers of their own; count only the five seed listings here.
-    let seeds = Library::new();
+    let seeds = Library::on(backend);
     for f in util::seed_listings() {
         seeds.run_ok(&["ingest", "--no-embed", f.to_str().unwrap()]);
     }
@@ -31,9 +30,8 @@ fn seeds_ingest_to_the_ground_truth() {
     }
 }
 
-#[test]
-fn the_two_mim_papers_stay_apart_and_the_profile_owner_is_an_author() {
-    let lib = Library::new();
+fn the_two_mim_papers_stay_apart_and_the_profile_owner_is_an_author(backend: Backend) {
+    let lib = Library::on(backend);
     for f in util::seed_listings() {
         lib.run_ok(&["ingest", "--no-embed", f.to_str().unwrap()]);
     }
@@ -77,9 +75,8 @@ fn the_two_mim_papers_stay_apart_and_the_profile_owner_is_an_author() {
     assert_eq!(author["papers"].as_array().unwrap().len(), 10, "{author}");
 }
 
-#[test]
-fn reingesting_changes_nothing() {
-    let lib = Library::new();
+fn reingesting_changes_nothing(backend: Backend) {
+    let lib = Library::on(backend);
     let seeds = repo_root().join("data/seeds");
     lib.run_ok(&["ingest", "--no-embed", seeds.to_str().unwrap()]);
     let before = lib.json(&["stats", "--json"]);
@@ -91,9 +88,8 @@ fn reingesting_changes_nothing() {
     assert_eq!(before["authors"], after["authors"]);
 }
 
-#[test]
-fn titles_missing_from_every_source_are_derived_and_marked() {
-    let lib = Library::new();
+fn titles_missing_from_every_source_are_derived_and_marked(backend: Backend) {
+    let lib = Library::on(backend);
     lib.run_ok(&[
         "ingest",
         "--no-embed",
@@ -116,9 +112,8 @@ fn titles_missing_from_every_source_are_derived_and_marked() {
     );
 }
 
-#[test]
-fn bad_files_are_named_and_cost_nothing_else() {
-    let lib = Library::new();
+fn bad_files_are_named_and_cost_nothing_else(backend: Backend) {
+    let lib = Library::on(backend);
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("junk.bin"), [0u8, 159, 146, 150, 0, 1, 2]).unwrap();
     std::fs::write(
@@ -134,9 +129,8 @@ fn bad_files_are_named_and_cost_nothing_else() {
     assert_eq!(lib.json(&["stats", "--json"])["papers"], 10);
 }
 
-#[test]
-fn a_malformed_json_record_is_reported_by_index_and_the_rest_ingests() {
-    let lib = Library::new();
+fn a_malformed_json_record_is_reported_by_index_and_the_rest_ingests(backend: Backend) {
+    let lib = Library::on(backend);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("venue2020.json");
     std::fs::write(
@@ -156,9 +150,8 @@ fn a_malformed_json_record_is_reported_by_index_and_the_rest_ingests() {
     assert_eq!(lib.json(&["stats", "--json"])["papers"], 2);
 }
 
-#[test]
-fn list_filters_by_author_year_venue_and_source() {
-    let lib = Library::new();
+fn list_filters_by_author_year_venue_and_source(backend: Backend) {
+    let lib = Library::on(backend);
     let conf = shared_corpus().join("conferences/icml2013.json");
     lib.run_ok(&["ingest", "--no-embed", conf.to_str().unwrap()]);
     lib.run_ok(&[
@@ -195,9 +188,8 @@ fn list_filters_by_author_year_venue_and_source() {
     assert!(bad.stderr.contains("not a year"), "{}", bad.stderr);
 }
 
-#[test]
-fn show_resolves_ids_and_explains_merges() {
-    let lib = Library::new();
+fn show_resolves_ids_and_explains_merges(backend: Backend) {
+    let lib = Library::on(backend);
     for f in util::seed_listings() {
         lib.run_ok(&["ingest", "--no-embed", f.to_str().unwrap()]);
     }
@@ -228,14 +220,15 @@ fn show_resolves_ids_and_explains_merges() {
     assert!(missing.stderr.contains("no paper"), "{}", missing.stderr);
 }
 
-#[test]
-fn a_killed_ingest_leaves_whole_batches_and_finishing_matches_an_uninterrupted_run() {
+fn a_killed_ingest_leaves_whole_batches_and_finishing_matches_an_uninterrupted_run(
+    backend: Backend,
+) {
     let conf = shared_corpus().join("conferences");
-    let reference = Library::new();
+    let reference = Library::on(backend);
     reference.run_ok(&["ingest", "--no-embed", conf.to_str().unwrap()]);
     let expected: Value = reference.json(&["stats", "--json"]);
 
-    let lib = Library::new();
+    let lib = Library::on(backend);
     for delay_ms in [150u64, 400, 900] {
         let mut child = lib.spawn(&["ingest", "--no-embed", conf.to_str().unwrap()]);
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
@@ -252,4 +245,138 @@ fn a_killed_ingest_leaves_whole_batches_and_finishing_matches_an_uninterrupted_r
             "{key}: {finished} vs {expected}"
         );
     }
+}
+
+on_both_backends!(
+    seeds_ingest_to_the_ground_truth,
+    the_two_mim_papers_stay_apart_and_the_profile_owner_is_an_author,
+    reingesting_changes_nothing,
+    titles_missing_from_every_source_are_derived_and_marked,
+    bad_files_are_named_and_cost_nothing_else,
+    a_malformed_json_record_is_reported_by_index_and_the_rest_ingests,
+    list_filters_by_author_year_venue_and_source,
+    show_resolves_ids_and_explains_merges,
+    a_killed_ingest_leaves_whole_batches_and_finishing_matches_an_uninterrupted_run,
+);
+
+/// Two `paperdex ingest` processes at once against one PostgreSQL library,
+/// on different inputs that share papers (the same conference file, and
+/// seed listings whose records describe the same papers differently): every
+/// paper ends up once and every record is kept, as if run one after the other.
+#[test]
+fn two_concurrent_ingest_processes_sharing_papers_store_each_paper_once() {
+    let seeds = util::seed_listings();
+    let conf = shared_corpus().join("conferences");
+    let path = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    let left = [
+        path(&seeds[0]),
+        path(&conf.join("icml2013.json")),
+        path(&conf.join("icml2014.json")),
+        path(&seeds[2]),
+    ];
+    let right = [
+        path(&conf.join("icml2014.json")),
+        path(&seeds[1]),
+        path(&seeds[3]),
+        path(&conf.join("icml2015.json")),
+        path(&seeds[4]),
+    ];
+    let lib = Library::on(Backend::Postgres);
+    let other = lib.sharing_store();
+    for _ in 0..2 {
+        let args = |files: &[String]| {
+            let mut a = vec!["ingest".to_string(), "--no-embed".to_string()];
+            a.extend(files.iter().cloned());
+            a
+        };
+        let (l, r) = (args(&left), args(&right));
+        let l: Vec<&str> = l.iter().map(String::as_str).collect();
+        let r: Vec<&str> = r.iter().map(String::as_str).collect();
+        let mut a = lib.spawn(&l);
+        let mut b = other.spawn(&r);
+        assert!(a.wait().unwrap().success());
+        assert!(b.wait().unwrap().success());
+    }
+    let serial = Library::new();
+    let mut all: Vec<&str> = vec!["ingest", "--no-embed"];
+    all.extend(left.iter().map(String::as_str));
+    all.extend(right.iter().map(String::as_str));
+    serial.run_ok(&all);
+    let (got, want) = (
+        lib.json(&["stats", "--json"]),
+        serial.json(&["stats", "--json"]),
+    );
+    for key in ["papers", "records", "authors", "sources", "merged_papers"] {
+        assert_eq!(got[key], want[key], "{key}: {got} vs {want}");
+    }
+    // The pairs of the seed listings met across the two processes.
+    let mim = lib.json(&["show", "1910.03175", "--json"]);
+    assert_eq!(mim["sources"].as_array().unwrap().len(), 2, "{mim}");
+    lib.assert_whole_batches();
+}
+
+/// Several processes on one PostgreSQL library each keep their own
+/// full-text index and catch it up from the store's batch sequence: a
+/// paper ingested through one is found through another.
+#[test]
+fn a_paper_ingested_through_one_process_is_found_through_another() {
+    let seeds = util::seed_listings();
+    let writer = Library::on(Backend::Postgres);
+    let reader = writer.sharing_store();
+    let query = ["search", "--mode", "lexical", "--json", "-k", "3"];
+    let found_through_reader = |title: &str| {
+        // Words only: a title may hold query syntax (`:`, `-`, quotes).
+        let words: String = title
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+            .collect();
+        let mut args = query.to_vec();
+        args.push(&words);
+        reader
+            .json(&args)
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["title"] == title)
+    };
+    // Each ingest is a later batch, through the writer only: the reader's
+    // index (opened after the first) catches up by itself.
+    for (seed, source) in [(&seeds[0], "000_96df"), (&seeds[2], "002_c35f")] {
+        writer.run_ok(&["ingest", "--no-embed", seed.to_str().unwrap()]);
+        let listed = writer.json_lines(&["list", "--json", "--source", source, "-n", "1"]);
+        let title = listed[0]["title"].as_str().unwrap();
+        assert!(
+            found_through_reader(title),
+            "{title} not found through the reader"
+        );
+    }
+    assert_eq!(
+        reader.json(&["stats", "--json"]),
+        writer.json(&["stats", "--json"])
+    );
+}
+
+#[test]
+fn an_unreachable_store_is_named_and_exits_2() {
+    let lib = Library::new();
+    let out = lib.run(&[
+        "--store",
+        "postgres://lab:s3cret@127.0.0.1:1/paperdex",
+        "stats",
+    ]);
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(
+        out.stderr
+            .contains("cannot connect to postgres://lab:***@127.0.0.1:1/paperdex"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("s3cret"));
+    let out = lib.run(&["--store", "mysql://x/y", "stats"]);
+    assert_eq!(out.code, Some(2));
+    assert!(
+        out.stderr.contains("unsupported store 'mysql://x/y'"),
+        "{}",
+        out.stderr
+    );
 }

@@ -3,14 +3,19 @@
 mod util;
 
 use std::sync::OnceLock;
-use util::{seed_listings, Library};
+use util::{seed_listings, Backend, Library};
 
 /// One library of the seed listings, embedded once for all search tests
 /// (they only read it).
-fn seeded() -> &'static Library {
-    static LIB: OnceLock<Library> = OnceLock::new();
-    LIB.get_or_init(|| {
-        let lib = Library::new();
+fn seeded(backend: Backend) -> &'static Library {
+    static SQLITE: OnceLock<Library> = OnceLock::new();
+    static POSTGRES: OnceLock<Library> = OnceLock::new();
+    let lib = match backend {
+        Backend::Sqlite => &SQLITE,
+        Backend::Postgres => &POSTGRES,
+    };
+    lib.get_or_init(|| {
+        let lib = Library::on(backend);
         for f in seed_listings() {
             lib.run_ok(&["ingest", f.to_str().unwrap()]);
         }
@@ -26,9 +31,8 @@ fn titles(hits: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn every_mode_finds_a_remembered_paper_first() {
-    let lib = seeded();
+fn every_mode_finds_a_remembered_paper_first(backend: Backend) {
+    let lib = seeded(backend);
     let want = "An Imitation Learning Approach for Cache Replacement";
     for mode in ["lexical", "semantic", "hybrid"] {
         let hits = lib.json(&[
@@ -52,9 +56,8 @@ fn every_mode_finds_a_remembered_paper_first() {
     }
 }
 
-#[test]
-fn semantic_search_finds_meaning_without_shared_words() {
-    let lib = seeded();
+fn semantic_search_finds_meaning_without_shared_words(backend: Backend) {
+    let lib = seeded(backend);
     // No word of this query is in the target's title.
     let hits = lib.json(&[
         "search",
@@ -73,9 +76,8 @@ fn semantic_search_finds_meaning_without_shared_words() {
     );
 }
 
-#[test]
-fn filters_and_exclusions_apply_in_every_mode() {
-    let lib = seeded();
+fn filters_and_exclusions_apply_in_every_mode(backend: Backend) {
+    let lib = seeded(backend);
     for mode in ["lexical", "semantic", "hybrid"] {
         let hits = lib.json(&[
             "search",
@@ -127,9 +129,8 @@ fn filters_and_exclusions_apply_in_every_mode() {
     }
 }
 
-#[test]
-fn a_queries_file_gives_one_json_array_per_line() {
-    let lib = seeded();
+fn a_queries_file_gives_one_json_array_per_line(backend: Backend) {
+    let lib = seeded(backend);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("q.txt");
     std::fs::write(
@@ -151,9 +152,8 @@ fn a_queries_file_gives_one_json_array_per_line() {
     assert_eq!(titles(&lines[2])[0], "MIM: Mutual Information Machine");
 }
 
-#[test]
-fn similar_papers_exclude_the_paper_itself() {
-    let lib = seeded();
+fn similar_papers_exclude_the_paper_itself(backend: Backend) {
+    let lib = seeded(backend);
     let hits = lib.json(&["similar", "1910.03175", "--json", "-k", "3"]);
     let t = titles(&hits);
     assert_eq!(t.len(), 3);
@@ -161,9 +161,8 @@ fn similar_papers_exclude_the_paper_itself() {
     assert!(t[0].starts_with("High Mutual Information"), "{t:?}");
 }
 
-#[test]
-fn bad_queries_say_what_is_wrong() {
-    let lib = seeded();
+fn bad_queries_say_what_is_wrong(backend: Backend) {
+    let lib = seeded(backend);
     let out = lib.run(&["search", "--mode", "lexical", "graphs year:20x9"]);
     assert_eq!(out.code, Some(2));
     assert!(out.stderr.contains("20x9"), "{}", out.stderr);
@@ -171,9 +170,8 @@ fn bad_queries_say_what_is_wrong() {
     assert_eq!(out.code, Some(2));
 }
 
-#[test]
-fn no_embed_defers_and_embed_catches_up() {
-    let lib = Library::new();
+fn no_embed_defers_and_embed_catches_up(backend: Backend) {
+    let lib = Library::on(backend);
     lib.run_ok(&["ingest", "--no-embed", seed_listings()[0].to_str().unwrap()]);
     let out = lib.run_ok(&["embed"]);
     assert!(out.contains("embedded 10 papers"), "{out}");
@@ -192,3 +190,13 @@ fn no_embed_defers_and_embed_catches_up() {
     let out = lib.run_ok(&["reindex"]);
     assert!(out.contains("reindexed 10 papers"), "{out}");
 }
+
+on_both_backends!(
+    every_mode_finds_a_remembered_paper_first,
+    semantic_search_finds_meaning_without_shared_words,
+    filters_and_exclusions_apply_in_every_mode,
+    a_queries_file_gives_one_json_array_per_line,
+    similar_papers_exclude_the_paper_itself,
+    bad_queries_say_what_is_wrong,
+    no_embed_defers_and_embed_catches_up,
+);

@@ -42,6 +42,9 @@ pub struct Ingestor<'s> {
     /// Match keys of papers touched in this run, per source, so a record
     /// matching a recent paper need not read its sources back.
     candidates: HashMap<PaperId, Candidate>,
+    /// The last batch `index` and `candidates` reflect. Another process may
+    /// commit batches after it; each batch first catches up from there.
+    seen_batch: i64,
 }
 
 /// Every file under the given paths (directories recurse), sorted per path
@@ -75,6 +78,9 @@ impl<'s> Ingestor<'s> {
     /// Loads the library's match keys.
     #[instrument(skip_all)]
     pub fn open(store: &'s dyn Store) -> Result<Self, IngestError> {
+        // Read before the keys: a batch committed in between is then both
+        // loaded and caught up again, which is harmless (inserts are idempotent).
+        let seen_batch = store.last_batch()?;
         let mut index = DedupIndex::new();
         store.for_each_match_key(&mut |kind, key, paper| {
             if let Some(kind) = key_kind(kind) {
@@ -85,6 +91,7 @@ impl<'s> Ingestor<'s> {
             store,
             index,
             candidates: HashMap::new(),
+            seen_batch,
         })
     }
 
@@ -172,6 +179,7 @@ impl<'s> Ingestor<'s> {
         let mut batch = BatchState::default();
         let result = self.store.write(&format!("ingest {name}"), &mut |tx| {
             batch = BatchState::default();
+            self.catch_up(tx)?;
             for (record, (hash, keys)) in parsed.records.iter().zip(&prepared) {
                 self.store_record(tx, record, hash, keys, &mut batch)?;
             }
@@ -179,6 +187,7 @@ impl<'s> Ingestor<'s> {
         });
         match result {
             Ok(batch_id) => {
+                self.seen_batch = batch_id;
                 for (paper, keys) in batch.indexed {
                     self.index.insert_keys(&keys, paper);
                 }
@@ -208,6 +217,31 @@ impl<'s> Ingestor<'s> {
             }
         }
         Ok(report)
+    }
+
+    /// Learns what other writers committed since `seen_batch`: their papers'
+    /// match keys join the index, and cached candidates of those papers are
+    /// dropped so they are read back with the other writers' sources. Runs
+    /// inside the batch's transaction, after the store serialized writers, so
+    /// nothing can commit between this and the batch.
+    fn catch_up(&mut self, tx: &mut dyn WriteTx) -> Result<(), StoreError> {
+        let changed = tx.match_keys_since(self.seen_batch)?;
+        if !changed.is_empty() {
+            info!(
+                papers = changed.len(),
+                since = self.seen_batch,
+                "caught up with other writers"
+            );
+        }
+        for (paper, keys) in changed {
+            self.candidates.remove(&paper);
+            for (kind, key) in keys {
+                if let Some(kind) = key_kind(kind) {
+                    self.index.insert(kind, key, paper);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Caches the match keys of `paper`'s sources, reading them once.

@@ -28,6 +28,19 @@ pub enum StoreError {
         #[source]
         source: serde_json::Error,
     },
+    /// A server backend (PostgreSQL) could not be reached at `url` (shown
+    /// without its password).
+    #[error("cannot connect to {url}: {source}")]
+    Connect {
+        /// The store URL.
+        url: String,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A server backend's operation or migration failed.
+    #[error("database error: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A caller-supplied callback failed; the batch was rolled back.
     #[error("{0}")]
     Aborted(String),

@@ -24,6 +24,9 @@ pub use types::{
 
 use paperdex_model::{Paper, PaperId, SourceId};
 
+/// Every match key `(kind, key)` of one paper, as `WriteTx::match_keys_since` returns them.
+pub type PaperMatchKeys = (PaperId, Vec<(u8, i64)>);
+
 /// Result alias for store operations.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -54,12 +57,23 @@ pub trait WriteTx {
     fn insert_author(&mut self, key: &str, family_key: &str, name: &str) -> Result<i64>;
     /// Records a spelling of an author's name.
     fn add_author_name(&mut self, author: i64, name: &str) -> Result<()>;
+    /// Match keys `(paper, [(kind, key)])` of every paper written by a batch
+    /// committed after `batch` and before this one. Writers are serialized,
+    /// so inside the transaction this is exactly what other writers (other
+    /// processes) committed since `batch`: an ingestor catches its in-memory
+    /// match index up from it before matching.
+    fn match_keys_since(&mut self, batch: i64) -> Result<Vec<PaperMatchKeys>>;
 }
 
 /// The library's storage backend.
 pub trait Store: Send + Sync {
     /// Runs `f` in one write transaction (a batch). Commits when `f` returns
     /// `Ok`; rolls back, leaving the library as it was, otherwise.
+    ///
+    /// Batches are serialized across every process writing the library, and
+    /// a batch's id is allocated only once it holds the write lock, so batch
+    /// ids increase in commit order: a reader that has applied batch `n`
+    /// never later sees a batch `< n` appear.
     fn write(&self, label: &str, f: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>) -> Result<i64>;
     /// Visits every stored match key as `(kind, key, paper)`.
     fn for_each_match_key(&self, f: &mut dyn FnMut(u8, i64, PaperId)) -> Result<()>;

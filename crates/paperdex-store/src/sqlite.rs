@@ -167,11 +167,7 @@ impl WriteTx for SqliteTx<'_> {
         for (position, author) in paper.authors.iter().enumerate() {
             insert.execute(params![paper.id, position as i64, author.id])?;
         }
-        let mut packed = Vec::with_capacity(match_keys.len() * 9);
-        for (kind, key) in match_keys {
-            packed.push(*kind);
-            packed.extend_from_slice(&key.to_le_bytes());
-        }
+        let packed = pack_keys(match_keys);
         self.tx
             .prepare_cached("INSERT OR REPLACE INTO paper_keys (paper_id, keys) VALUES (?1, ?2)")?
             .execute(params![paper.id, packed])?;
@@ -227,6 +223,41 @@ impl WriteTx for SqliteTx<'_> {
             .execute(params![author, name])?;
         Ok(())
     }
+
+    fn match_keys_since(&mut self, batch: i64) -> Result<Vec<crate::PaperMatchKeys>> {
+        // BEGIN IMMEDIATE serializes writers across processes, so this sees
+        // every batch committed before ours. `papers_updated_batch` makes the
+        // usual answer (nothing: this process wrote the last batch) one probe.
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT k.paper_id, k.keys FROM papers p JOIN paper_keys k ON k.paper_id = p.id
+             WHERE p.updated_batch > ?1 AND p.updated_batch < ?2",
+        )?;
+        let mut rows = stmt.query(params![batch, self.batch])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let paper: i64 = row.get(0)?;
+            let keys = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+            out.push((paper, unpack_keys(keys).collect()));
+        }
+        Ok(out)
+    }
+}
+
+/// Match keys are stored packed as 9 bytes each: kind, then key as i64 LE.
+fn pack_keys(keys: &[(u8, i64)]) -> Vec<u8> {
+    let mut packed = Vec::with_capacity(keys.len() * 9);
+    for (kind, key) in keys {
+        packed.push(*kind);
+        packed.extend_from_slice(&key.to_le_bytes());
+    }
+    packed
+}
+
+fn unpack_keys(packed: &[u8]) -> impl Iterator<Item = (u8, i64)> + '_ {
+    packed.chunks_exact(9).map(|chunk| {
+        let key = i64::from_le_bytes(chunk[1..9].try_into().expect("9-byte chunk"));
+        (chunk[0], key)
+    })
 }
 
 fn sources_of(conn: &Connection, paper: PaperId) -> Result<Vec<StoredSource>> {
@@ -337,9 +368,8 @@ impl Store for SqliteStore {
             while let Some(row) = rows.next()? {
                 let paper: i64 = row.get(0)?;
                 let keys = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
-                for chunk in keys.chunks_exact(9) {
-                    let key = i64::from_le_bytes(chunk[1..9].try_into().expect("9-byte chunk"));
-                    f(chunk[0], key, paper);
+                for (kind, key) in unpack_keys(keys) {
+                    f(kind, key, paper);
                 }
             }
             Ok(())
@@ -1027,6 +1057,9 @@ mod tests {
             .collect();
         assert_eq!(new, vec![("second".to_string(), b2)]);
         assert!(store.papers_created_since(b2 + 1).unwrap().is_empty());
+    }
+
+    #[test]
     fn embeddings_fingerprint_changes_on_every_write() {
         let (_dir, store) = store();
         assert_eq!(store.embeddings_fingerprint("m").unwrap(), (0, 0));
@@ -1045,6 +1078,27 @@ mod tests {
         assert_eq!(second, (1, batch + 3));
         assert_ne!(first, second);
         assert_eq!(store.embeddings_fingerprint("other").unwrap(), (0, 0));
+    }
+
+    #[test]
+    fn match_keys_since_returns_what_later_batches_wrote() {
+        let (_dir, store) = store();
+        let b1 = add_paper(&store, "first", false).unwrap();
+        let b2 = add_paper(&store, "second", false).unwrap();
+        let mut seen = Vec::new();
+        store
+            .write("probe", &mut |tx| {
+                seen.push(tx.match_keys_since(0)?);
+                seen.push(tx.match_keys_since(b1)?);
+                seen.push(tx.match_keys_since(b2)?);
+                Ok(())
+            })
+            .unwrap();
+        let papers = |i: usize| seen[i].iter().map(|(p, _)| *p).collect::<Vec<_>>();
+        assert_eq!(papers(0).len(), 2);
+        assert_eq!(papers(1).len(), 1);
+        assert!(papers(2).is_empty());
+        assert_eq!(seen[1][0].1, vec![(4, 42)]);
     }
 
     #[test]

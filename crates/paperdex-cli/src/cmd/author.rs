@@ -29,7 +29,7 @@ pub struct Args {
 }
 
 pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
-    let store = library::open(&paths.data_dir)?;
+    let store = library::open(paths)?;
     let found = store.find_authors(&args.name)?;
     let Some(best) = found.first() else {
         bail!("no author matches '{}'", args.name);

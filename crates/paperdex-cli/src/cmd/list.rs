@@ -1,6 +1,6 @@
 use crate::{library, output};
 use anyhow::{bail, Result};
-use paperdex_store::{PaperFilter, Store};
+use paperdex_store::PaperFilter;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -45,7 +45,7 @@ pub fn parse_years(s: &str) -> Result<(i32, i32), String> {
 }
 
 pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
-    let store = library::open(&paths.data_dir)?;
+    let store = library::open(paths)?;
     let author_ids = match &args.author {
         Some(name) => {
             let found = store.find_authors(name)?;

@@ -1,6 +1,5 @@
 use crate::{library, output};
 use anyhow::{bail, Result};
-use paperdex_store::Store;
 use serde::Serialize;
 use std::process::ExitCode;
 
@@ -22,7 +21,7 @@ struct ShowJson<'a> {
 }
 
 pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
-    let store = library::open(&paths.data_dir)?;
+    let store = library::open(paths)?;
     let Some(id) = store.resolve_paper(&args.id)? else {
         bail!("no paper with id, arXiv id or DOI '{}'", args.id);
     };

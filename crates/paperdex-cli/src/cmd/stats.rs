@@ -1,6 +1,5 @@
 use crate::{library, output};
 use anyhow::Result;
-use paperdex_store::Store;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -11,7 +10,7 @@ pub struct Args {
 }
 
 pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
-    let store = library::open(&paths.data_dir)?;
+    let store = library::open(paths)?;
     let stats = store.stats()?;
     if args.json {
         output::print_json(&stats)?;

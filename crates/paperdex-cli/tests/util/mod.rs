@@ -1,9 +1,34 @@
 //! Shared harness of the end-to-end tests; each test binary uses part of it.
 #![allow(dead_code)]
 
+use paperdex_store_postgres::test_server::TestServer;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+
+/// Where a test library keeps its papers. End-to-end scenarios run on both
+/// (see [`on_both_backends!`]): the same commands, the same assertions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded default: `library.sqlite` in the data directory.
+    Sqlite,
+    /// A fresh database on the test binary's PostgreSQL server, via `--store`.
+    Postgres,
+}
+
+/// Turns scenario functions `fn name(backend: Backend)` into two tests each,
+/// `sqlite::name` and `postgres::name`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name($crate::util::Backend::Sqlite) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::$name($crate::util::Backend::Postgres) } )*
+        }
+    };
+}
 
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -42,9 +67,12 @@ pub struct Output {
     pub stderr: String,
 }
 
-/// A fresh data directory and the binary pointed at it.
+/// A fresh data directory (and, on PostgreSQL, a fresh database) and the
+/// binary pointed at them.
 pub struct Library {
     dir: tempfile::TempDir,
+    /// `--store` URL; none for SQLite.
+    store: Option<String>,
 }
 
 impl Default for Library {
@@ -55,9 +83,33 @@ impl Default for Library {
 
 impl Library {
     pub fn new() -> Library {
+        Library::on(Backend::Sqlite)
+    }
+
+    pub fn on(backend: Backend) -> Library {
         Library {
             dir: tempfile::tempdir().unwrap(),
+            store: match backend {
+                Backend::Sqlite => None,
+                Backend::Postgres => Some(TestServer::shared().fresh_database()),
+            },
         }
+    }
+
+    /// Another process's view of the same library: its own data directory
+    /// (full-text index), the same store. SQLite libraries cannot be shared
+    /// this way; this is for PostgreSQL.
+    pub fn sharing_store(&self) -> Library {
+        let store = self.store.clone();
+        assert!(store.is_some(), "only a server store is shared");
+        Library {
+            dir: tempfile::tempdir().unwrap(),
+            store,
+        }
+    }
+
+    pub fn store_url(&self) -> Option<&str> {
+        self.store.as_deref()
     }
 
     pub fn path(&self) -> &Path {
@@ -66,8 +118,14 @@ impl Library {
 
     fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_paperdex"));
-        c.arg("--data-dir").arg(self.path()).args(args);
-        c.env_remove("PAPERDEX_DATA");
+        c.arg("--data-dir").arg(self.path());
+        if let Some(url) = &self.store {
+            c.arg("--store").arg(url);
+        }
+        c.args(args);
+        c.env_remove("PAPERDEX_DATA")
+            .env_remove("PAPERDEX_STORE")
+            .env_remove("PAPERDEX_CONFIG");
         c
     }
 
@@ -109,6 +167,31 @@ impl Library {
     /// stored file has exactly as many sources as its records, and every
     /// paper has a source.
     pub fn assert_whole_batches(&self) {
+        if let Some(url) = &self.store {
+            let mut db = postgres::Client::connect(url, postgres::NoTls).unwrap();
+            let schema: Option<String> = db
+                .query_one("SELECT to_regclass('papers')::text", &[])
+                .unwrap()
+                .get(0);
+            if schema.is_none() {
+                // Killed before its first migration committed: nothing stored.
+                return;
+            }
+            let orphans: i64 = db
+                .query_one(
+                    "SELECT COUNT(*) FROM papers WHERE id NOT IN (SELECT paper_id FROM sources)",
+                    &[],
+                )
+                .unwrap()
+                .get(0);
+            assert_eq!(orphans, 0, "papers without sources");
+            let rows = db
+                .query("SELECT file, COUNT(*) FROM sources GROUP BY file", &[])
+                .unwrap();
+            let counts = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+            assert_files_whole(counts);
+            return;
+        }
         let db = rusqlite::Connection::open(self.path().join("library.sqlite")).unwrap();
         let ok: String = db
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
@@ -130,14 +213,19 @@ impl Library {
             .unwrap()
             .map(Result::unwrap)
             .collect();
-        for (file, count) in rows {
-            let text = std::fs::read_to_string(&file).unwrap();
-            let v: Value = serde_json::from_str(&text).unwrap();
-            assert_eq!(
-                count as usize,
-                v.as_array().unwrap().len(),
-                "{file} stored partially"
-            );
-        }
+        assert_files_whole(rows);
+    }
+}
+
+/// Each stored JSON file has exactly as many sources as its records.
+fn assert_files_whole(rows: Vec<(String, i64)>) {
+    for (file, count) in rows.into_iter().filter(|(f, _)| f.ends_with(".json")) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            count as usize,
+            v.as_array().unwrap().len(),
+            "{file} stored partially"
+        );
     }
 }
