@@ -776,14 +776,6 @@ impl Store for SqliteStore {
                 "SELECT paper_id FROM paper_topics WHERE topic_id = ?1 ORDER BY paper_id",
             )?;
             let rows = stmt.query_map([topic], |r| r.get(0))?;
-    fn all_user_items(&self) -> Result<Vec<UserItem>> {
-        self.read(|tx| {
-            let mut stmt = tx.prepare_cached(
-                "SELECT kind, key, value, created_at FROM user_items ORDER BY kind, created_at, key",
-            )?;
-            let rows = stmt.query_map([], |r| {
-                Ok(UserItem { kind: r.get(0)?, key: r.get(1)?, value: r.get(2)?, created_at: r.get(3)? })
-            })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
@@ -793,17 +785,6 @@ impl Store for SqliteStore {
             let mut stmt =
                 tx.prepare_cached("SELECT paper_id, topic_id FROM paper_topics ORDER BY paper_id")?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    fn batches(&self) -> Result<Vec<BatchInfo>> {
-        self.read(|tx| {
-            let mut stmt =
-                tx.prepare_cached("SELECT id, label, started_at FROM batches ORDER BY id")?;
-            let rows = stmt.query_map([], |r| {
-                Ok(BatchInfo {
-                    id: r.get(0)?,
-                    label: r.get(1)?,
-                    started_at: r.get(2)?,
-                })
-            })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
@@ -835,18 +816,6 @@ impl Store for SqliteStore {
             for row in rows {
                 let (topic, n) = row?;
                 out.push((topic_from_row(topic)?, n as u64));
-    fn papers_created_since(&self, batch: i64) -> Result<Vec<(Paper, i64)>> {
-        self.read(|tx| {
-            let mut stmt = tx.prepare_cached(
-                "SELECT data, created_batch FROM papers WHERE created_batch > ?1 ORDER BY id",
-            )?;
-            let rows = stmt.query_map([batch], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-            })?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (data, created) = row?;
-                out.push((paper_from_json(&data)?, created));
             }
             Ok(out)
         })
@@ -885,6 +854,50 @@ impl Store for SqliteStore {
         }
         tx.commit()?;
         Ok(stored)
+    }
+
+    fn all_user_items(&self) -> Result<Vec<UserItem>> {
+        self.read(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "SELECT kind, key, value, created_at FROM user_items ORDER BY kind, created_at, key",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(UserItem { kind: r.get(0)?, key: r.get(1)?, value: r.get(2)?, created_at: r.get(3)? })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn batches(&self) -> Result<Vec<BatchInfo>> {
+        self.read(|tx| {
+            let mut stmt =
+                tx.prepare_cached("SELECT id, label, started_at FROM batches ORDER BY id")?;
+            let rows = stmt.query_map([], |r| {
+                Ok(BatchInfo {
+                    id: r.get(0)?,
+                    label: r.get(1)?,
+                    started_at: r.get(2)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn papers_created_since(&self, batch: i64) -> Result<Vec<(Paper, i64)>> {
+        self.read(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "SELECT data, created_batch FROM papers WHERE created_batch > ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([batch], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (data, created) = row?;
+                out.push((paper_from_json(&data)?, created));
+            }
+            Ok(out)
+        })
     }
 }
 

@@ -193,6 +193,8 @@ pub struct GeneratedTldr {
     pub abstract_text: String,
     /// The tl;dr.
     pub tldr: String,
+}
+
 /// One committed write batch (an ingested file, usually).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchInfo {
