@@ -21,6 +21,7 @@ mod text;
 
 pub use detect::detect;
 pub use error::FormatError;
+pub use sink::MAX_RECORD_BYTES;
 pub use paperdex_model::{Format, RecordError, RecordFields, SourceRecord};
 
 use sink::Sink;
