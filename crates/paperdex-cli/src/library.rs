@@ -17,11 +17,16 @@ pub fn default_data_dir() -> PathBuf {
         .join("paperdex")
 }
 
+/// The store's database file in `data_dir`.
+pub fn database_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("library.sqlite")
+}
+
 /// Opens (creating if needed) the library's store in `data_dir`.
 pub fn open(data_dir: &Path) -> Result<SqliteStore> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
-    let store = SqliteStore::open(&data_dir.join("library.sqlite"))?;
+    let store = SqliteStore::open(&database_path(data_dir))?;
     Ok(store)
 }
 

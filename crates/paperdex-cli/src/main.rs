@@ -50,6 +50,12 @@ enum Command {
     Reindex,
     /// Benchmarks (retrieval quality)
     Bench(cmd::bench::Args),
+    /// Verify the library (store, full-text index, embeddings); --repair rebuilds what is derived
+    Check(cmd::check::Args),
+    /// Copy the whole library (with stars, follows, digest state) to a file, while it is in use
+    Backup(cmd::backup::BackupArgs),
+    /// Restore a backup into an empty data directory
+    Restore(cmd::backup::RestoreArgs),
 }
 
 fn main() -> ExitCode {
@@ -77,6 +83,9 @@ fn main() -> ExitCode {
         Command::Show(args) => cmd::show::run(&lib, args),
         Command::List(args) => cmd::list::run(&lib, args),
         Command::Author(args) => cmd::author::run(&lib, args),
+        Command::Check(args) => cmd::check::run(&lib, args),
+        Command::Backup(args) => cmd::backup::backup(&lib, args),
+        Command::Restore(args) => cmd::backup::restore(&lib, args),
     };
     match result {
         Ok(code) => code,

@@ -35,7 +35,11 @@ fn unclosed_deep_braces_are_refused_too() {
     let text = format!("@article{{k,\n title = {}T\n", "{".repeat(100_000));
     let parsed = parse_str("refs.bib", &text, Format::Bibtex).unwrap();
     assert!(parsed.records.is_empty());
-    assert!(parsed.errors[0].message.contains("nested"), "{:?}", parsed.errors);
+    assert!(
+        parsed.errors[0].message.contains("nested"),
+        "{:?}",
+        parsed.errors
+    );
 }
 
 /// A line holding a hundred thousand `@` signs once made entry splitting
@@ -57,7 +61,11 @@ fn an_oversized_bibtex_entry_is_refused_with_its_key_and_line() {
     assert_eq!(parsed.records.len(), 1);
     let e = &parsed.errors[0];
     assert_eq!(e.line, Some(2));
-    assert!(e.message.contains("`big`") && e.message.contains("limit"), "{}", e.message);
+    assert!(
+        e.message.contains("`big`") && e.message.contains("limit"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
@@ -69,7 +77,10 @@ fn thousands_of_string_macros_are_capped() {
     text.push_str("@article{k, title = m1 # { and more}}\n");
     let parsed = parse_str("macros.bib", &text, Format::Bibtex).unwrap();
     assert_eq!(parsed.records.len(), 1);
-    assert_eq!(parsed.records[0].fields.title.as_deref(), Some("v1 and more"));
+    assert_eq!(
+        parsed.records[0].fields.title.as_deref(),
+        Some("v1 and more")
+    );
     assert!(parsed.errors.iter().any(|e| e.message.contains("@string")));
 }
 
@@ -87,7 +98,10 @@ fn ten_thousand_authors_on_one_paper_are_read_in_every_format_that_lists_authors
         "[{{\"title\": \"A Big Collaboration\", \"author\": \"{}\", \"abstract\": \"We all did it together.\"}}]",
         authors(n, "; ")
     );
-    let bib = format!("@article{{big, title={{A Big Collaboration}}, author={{{}}}}}", authors(n, " and "));
+    let bib = format!(
+        "@article{{big, title={{A Big Collaboration}}, author={{{}}}}}",
+        authors(n, " and ")
+    );
     let atom = format!(
         "<?xml version=\"1.0\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><id>http://arxiv.org/abs/1910.03175v1</id><title>A Big Collaboration</title><summary>We all did it.</summary>{}</entry></feed>",
         (0..n).map(|i| format!("<author><name>Author{i} Family{i}</name></author>")).collect::<String>()
@@ -122,14 +136,35 @@ fn bytes_that_are_not_utf8_are_named_with_file_and_offset() {
 fn a_line_of_megabytes_in_every_format() {
     let long = "word ".repeat(1 << 20); // 5 MB
     let inputs = [
-        (Format::ArxivListing, format!("{long}\n\narXiv:1910.03175\nCreated: 2019-10-07\n")),
-        (Format::ArxivListingGlued, format!("{long}arXiv:1910.03175Next record\n")),
-        (Format::ProfilePage, format!("Collaborating Authors\nA Title\narXiv.org cs.LG\n{long}\n")),
-        (Format::ConferenceList, format!("Ann Lee, Bo Chen\n{long}\n")),
+        (
+            Format::ArxivListing,
+            format!("{long}\n\narXiv:1910.03175\nCreated: 2019-10-07\n"),
+        ),
+        (
+            Format::ArxivListingGlued,
+            format!("{long}arXiv:1910.03175Next record\n"),
+        ),
+        (
+            Format::ProfilePage,
+            format!("Collaborating Authors\nA Title\narXiv.org cs.LG\n{long}\n"),
+        ),
+        (
+            Format::ConferenceList,
+            format!("Ann Lee, Bo Chen\n{long}\n"),
+        ),
         (Format::TrendingPage, format!("A Title\n\n{long}\n")),
-        (Format::ConferenceJson, format!("[{{\"title\": \"T\", \"abstract\": \"{long}\"}}]")),
-        (Format::ArxivAtom, format!("<feed><entry><title>T</title><summary>{long}</summary></entry></feed>")),
-        (Format::Bibtex, format!("@article{{k, title={{T}}, abstract={{{long}}}}}")),
+        (
+            Format::ConferenceJson,
+            format!("[{{\"title\": \"T\", \"abstract\": \"{long}\"}}]"),
+        ),
+        (
+            Format::ArxivAtom,
+            format!("<feed><entry><title>T</title><summary>{long}</summary></entry></feed>"),
+        ),
+        (
+            Format::Bibtex,
+            format!("@article{{k, title={{T}}, abstract={{{long}}}}}"),
+        ),
     ];
     for (format, text) in inputs {
         match parse_str("long.txt", &text, format) {
