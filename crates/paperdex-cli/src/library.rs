@@ -2,7 +2,7 @@ use anyhow::{Context, Result};
 use paperdex_search::{Engine, EngineOptions};
 use paperdex_store::{SqliteStore, Store};
 use paperdex_store_postgres::{is_postgres_url, PostgresStore};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Where the library and the model are.
@@ -56,6 +56,11 @@ pub fn derived_dir(paths: &Paths) -> PathBuf {
         }
         _ => paths.data_dir.clone(),
     }
+}
+
+/// The SQLite library's database file in `data_dir`.
+pub fn database_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("library.sqlite")
 }
 
 /// Opens the whole engine (store, index, vectors and, with `load_model`, the model).

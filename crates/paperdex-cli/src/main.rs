@@ -93,6 +93,12 @@ enum Command {
     Digest(cmd::digest::Args),
     /// Serve the web UI and the JSON API
     Serve(cmd::serve::Args),
+    /// Verify the library (store, full-text index, embeddings); --repair rebuilds what is derived
+    Check(cmd::check::Args),
+    /// Copy the whole library (with stars, follows, digest state) to a file, while it is in use
+    Backup(cmd::backup::BackupArgs),
+    /// Restore a backup into an empty data directory
+    Restore(cmd::backup::RestoreArgs),
 }
 
 fn main() -> ExitCode {
@@ -155,6 +161,9 @@ fn main() -> ExitCode {
             let addr = lib.config.server.addr.clone();
             cmd::serve::run(&lib, args, token, addr.as_deref())
         }
+        Command::Check(args) => cmd::check::run(&lib, args),
+        Command::Backup(args) => cmd::backup::backup(&lib, args),
+        Command::Restore(args) => cmd::backup::restore(&lib, args),
     };
     match result {
         Ok(code) => code,

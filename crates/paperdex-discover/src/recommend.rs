@@ -323,11 +323,11 @@ pub fn starred(store: &dyn Store) -> Result<Vec<PaperId>, DiscoverError> {
     Ok(ids)
 }
 
+/// Every paper (id order) and the stored embeddings by paper.
+pub type LibraryVectors = (Vec<Paper>, HashMap<PaperId, Vec<f32>>);
+
 /// Every paper (id order) and the stored embeddings of `model`.
-pub fn library(
-    store: &dyn Store,
-    model: Option<&str>,
-) -> Result<(Vec<Paper>, HashMap<PaperId, Vec<f32>>), DiscoverError> {
+pub fn library(store: &dyn Store, model: Option<&str>) -> Result<LibraryVectors, DiscoverError> {
     let mut papers = store.list_papers(&PaperFilter::default())?;
     papers.sort_by_key(|p| p.id);
     let mut embeddings = HashMap::new();

@@ -179,7 +179,14 @@ mod tests {
     #[test]
     fn closest_picks_the_most_similar_sentence() {
         let whole = [0.6f32, 0.8];
-        let sents = vec![vec![1.0f32, 0.0], vec![0.0, 1.0], vec![0.7071, 0.7071]];
+        let sents = vec![
+            vec![1.0f32, 0.0],
+            vec![0.0, 1.0],
+            vec![
+                std::f32::consts::FRAC_1_SQRT_2,
+                std::f32::consts::FRAC_1_SQRT_2,
+            ],
+        ];
         assert_eq!(closest(&sents, &whole), Some(2));
         assert_eq!(closest(&[], &whole), None);
     }

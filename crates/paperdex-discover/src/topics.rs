@@ -391,7 +391,7 @@ mod tests {
     fn blobs() -> Vec<Vec<f32>> {
         let mut out = Vec::new();
         for i in 0..30 {
-            let mut v = vec![0.0f32; 8];
+            let mut v = [0.0f32; 8];
             let axis = i % 3;
             v[axis] = 1.0;
             v[3 + (i % 5)] = 0.05 * (i as f32 / 30.0);

@@ -16,6 +16,22 @@ use crate::text::{collapse_ws, leading_iso_date, leading_year, month_number};
 use biblatex::{Bibliography, ChunksExt, Entry, Person};
 use paperdex_model::{normalize_doi, ArxivId, Link, RecordFields};
 
+/// Braces nested deeper than this make an entry unreadable. Real entries
+/// nest a few levels (`{{NASA}}`, `{\"{o}}`); the BibTeX parser's work grows
+/// with the square of the depth, so a hostile file could stall it.
+pub(crate) const MAX_BRACE_DEPTH: usize = 64;
+
+/// The longest entry read, in bytes. Real entries are a few kilobytes even
+/// with an abstract; a larger one is refused with its line rather than
+/// parsed in memory several times its size.
+pub(crate) const MAX_ENTRY_BYTES: usize = 1 << 20;
+
+/// At most this many `@string` macros are defined per file, taking at most
+/// [`MAX_MACRO_BYTES`] together.
+pub(crate) const MAX_MACROS: usize = 256;
+/// See [`MAX_MACROS`].
+pub(crate) const MAX_MACRO_BYTES: usize = 64 << 10;
+
 /// One `@type{...}` entry as it stands in the file.
 #[derive(Debug)]
 pub(crate) struct RawEntry<'a> {
@@ -26,6 +42,8 @@ pub(crate) struct RawEntry<'a> {
     /// False when the file ends, or the next entry starts, before the
     /// entry's closing delimiter.
     pub closed: bool,
+    /// The deepest brace nesting inside the entry.
+    pub depth: usize,
 }
 
 impl RawEntry<'_> {
@@ -33,6 +51,12 @@ impl RawEntry<'_> {
         let open = self.text.find(['{', '('])?;
         let rest = &self.text[open + 1..];
         let key = rest[..rest.find([',', '\n', '}', ')']).unwrap_or(rest.len())].trim();
+        // A key is a short word; a runaway one is cut for messages.
+        let mut end = key.len().min(80);
+        while !key.is_char_boundary(end) {
+            end -= 1;
+        }
+        let key = &key[..end];
         (!key.is_empty()).then_some(key)
     }
 }
@@ -43,10 +67,16 @@ pub(crate) fn split_entries(text: &str) -> Vec<RawEntry<'_>> {
     let bytes = text.as_bytes();
     let mut entries = Vec::new();
     let mut i = 0;
+    // The start of the line holding `at`, found by scanning only the text
+    // since the previous `@`: a long line full of `@` stays linear.
+    let (mut line_start, mut scanned) = (0, 0);
     while let Some(found) = memchr::memchr(b'@', &bytes[i..]) {
         let at = i + found;
         i = at + 1;
-        let line_start = text[..at].rfind('\n').map_or(0, |p| p + 1);
+        if let Some(p) = memchr::memrchr(b'\n', &bytes[scanned..at]) {
+            line_start = scanned + p + 1;
+        }
+        scanned = at;
         if text[line_start..at].trim_start().starts_with('%') {
             continue;
         }
@@ -61,55 +91,74 @@ pub(crate) fn split_entries(text: &str) -> Vec<RawEntry<'_>> {
         if ident == 0 || open >= bytes.len() || !matches!(bytes[open], b'{' | b'(') {
             continue;
         }
-        let (end, closed) = entry_end(text, open);
+        let (end, closed, depth) = entry_end(text, open);
         entries.push(RawEntry {
             kind: text[at + 1..at + 1 + ident].to_ascii_lowercase(),
             start: at,
             text: &text[at..end],
             closed,
+            depth,
         });
         i = end;
     }
     entries
 }
 
-/// The end of the entry whose delimiter is at `open`, and whether it closed.
-fn entry_end(text: &str, open: usize) -> (usize, bool) {
+/// The end of the entry whose delimiter is at `open`, whether it closed,
+/// and its deepest brace nesting.
+fn entry_end(text: &str, open: usize) -> (usize, bool, usize) {
     let bytes = text.as_bytes();
     let paren = bytes[open] == b'(';
     let mut depth: usize = if paren { 0 } else { 1 };
+    let mut deepest = depth;
     let mut k = open + 1;
     while k < bytes.len() {
         match bytes[k] {
             b'\\' => k += 1,
-            b'{' => depth += 1,
+            b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
             b'}' => {
                 depth = depth.saturating_sub(1);
                 if depth == 0 && !paren {
-                    return (k + 1, true);
+                    return (k + 1, true, deepest);
                 }
             }
-            b')' if paren && depth == 0 => return (k + 1, true),
+            b')' if paren && depth == 0 => return (k + 1, true, deepest),
             // An entry that reaches the start of another was never closed:
             // end it there rather than swallow the rest of the file.
             b'\n' if is_entry_start(text[k + 1..].lines().next().unwrap_or("")) => {
-                return (k, false)
+                return (k, false, deepest)
             }
             _ => {}
         }
         k += 1;
     }
-    (text.len(), false)
+    (text.len(), false, deepest)
 }
 
 pub(crate) fn parse(sink: &mut Sink) {
     let entries = split_entries(sink.text);
     // Macros are defined file-wide; each must parse on top of the earlier ones.
+    // Every entry is parsed with all the macros before it, so their number
+    // and size are bounded: real files define a few dozen.
     let mut strings = String::new();
+    let mut macros = 0;
     for e in entries.iter().filter(|e| e.kind == "string" && e.closed) {
+        if macros == MAX_MACROS || strings.len() + e.text.len() > MAX_MACRO_BYTES {
+            sink.file_error(
+                Some(sink.line_of(e.start)),
+                format!(
+                    "too many @string macros (limit {MAX_MACROS}, {MAX_MACRO_BYTES} bytes): this one and later ones are ignored"
+                ),
+            );
+            break;
+        }
         let candidate = format!("{strings}{}\n", e.text);
-        if Bibliography::parse(&candidate).is_ok() {
+        if e.depth <= MAX_BRACE_DEPTH && Bibliography::parse(&candidate).is_ok() {
             strings = candidate;
+            macros += 1;
         }
     }
     for entry in entries
@@ -135,6 +184,24 @@ pub(crate) fn parse(sink: &mut Sink) {
 /// The entry's fields, or the offset in the entry and text of what is wrong.
 fn read_entry(raw: &RawEntry, strings: &str) -> Result<RecordFields, (usize, String)> {
     let key = raw.key().unwrap_or("?");
+    if raw.text.len() > MAX_ENTRY_BYTES {
+        return Err((
+            0,
+            format!(
+                "bibtex entry `{key}` is {} bytes long; the limit is {MAX_ENTRY_BYTES}",
+                raw.text.len()
+            ),
+        ));
+    }
+    if raw.depth > MAX_BRACE_DEPTH {
+        return Err((
+            0,
+            format!(
+                "bibtex entry `{key}`: braces nested {} deep; the limit is {MAX_BRACE_DEPTH}",
+                raw.depth
+            ),
+        ));
+    }
     let src = format!("{strings}{}", raw.text);
     let bib = Bibliography::parse(&src).map_err(|e| {
         let offset = e

@@ -351,9 +351,15 @@ pub(crate) fn bibtex_fields<const N: usize>(entry: &str, names: [&str; N]) -> [O
             b'"' if depth == 1 => quoted = !quoted,
             b'=' if depth == 1 && !quoted => {
                 let before = entry[..i].trim_end();
+                // The field name: the run of name characters before `=`.
+                // Found by characters, not bytes: what precedes it may be any
+                // character (a byte-order mark, an accent) of several bytes.
                 let name_start = before
-                    .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-                    .map_or(0, |p| p + 1);
+                    .char_indices()
+                    .rev()
+                    .take_while(|&(_, c)| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                    .last()
+                    .map_or(before.len(), |(p, _)| p);
                 let name = &before[name_start..];
                 if let Some(slot) = names.iter().position(|n| n.eq_ignore_ascii_case(name)) {
                     let (value, used) = field_value(&entry[i + 1..]);

@@ -22,6 +22,7 @@ mod text;
 pub use detect::detect;
 pub use error::FormatError;
 pub use paperdex_model::{Format, RecordError, RecordFields, SourceRecord};
+pub use sink::MAX_RECORD_BYTES;
 
 use sink::Sink;
 

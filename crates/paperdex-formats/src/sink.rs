@@ -2,6 +2,10 @@ use crate::text::LineIndex;
 use crate::Parsed;
 use paperdex_model::{Format, RecordError, RecordFields, SourceRecord};
 
+/// The largest record kept, in bytes of its verbatim text. Real records
+/// are a few kilobytes; ten thousand authors fit well within it.
+pub const MAX_RECORD_BYTES: usize = 1 << 20;
+
 /// Collects one file's records and errors, numbering them and turning byte
 /// offsets into lines, so every reader reports positions the same way.
 pub(crate) struct Sink<'a> {
@@ -36,6 +40,18 @@ impl<'a> Sink<'a> {
     /// surrounding whitespace.
     pub fn record(&mut self, start: usize, end: usize, fields: RecordFields) {
         let (start, end) = trim_span(self.text, start, end);
+        if end - start > MAX_RECORD_BYTES {
+            // Stored verbatim, indexed and embedded, a record this large would
+            // cost memory many times its size downstream.
+            self.record_error(
+                start,
+                format!(
+                    "record is {} bytes long; the limit is {MAX_RECORD_BYTES} bytes",
+                    end - start
+                ),
+            );
+            return;
+        }
         let index = self.take_index();
         self.records.push(SourceRecord {
             format: self.format,

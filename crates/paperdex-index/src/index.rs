@@ -102,6 +102,17 @@ impl fmt::Debug for TextIndex {
     }
 }
 
+/// What [`TextIndex::inspect`] found in an index directory.
+#[derive(Debug)]
+pub enum IndexState {
+    /// No index there (it is created on the next open).
+    Missing,
+    /// An index that cannot be used, and why (it is rebuilt on the next open).
+    Unusable(String),
+    /// A readable index of the current schema.
+    Usable(Box<TextIndex>),
+}
+
 /// A `ParsedQuery` turned into a tantivy query.
 enum Compiled {
     /// Matches nothing (words were given, but none is searchable).
@@ -140,6 +151,48 @@ impl TextIndex {
         }
     }
 
+    /// Looks at the index in `dir` without changing anything (unlike
+    /// [`open_or_create`](Self::open_or_create), which discards an unusable
+    /// index): for `paperdex check`.
+    pub fn inspect(dir: &Path) -> IndexState {
+        if !dir.join("meta.json").exists() {
+            return IndexState::Missing;
+        }
+        match Self::open_existing(dir) {
+            Ok(Some(index)) => IndexState::Usable(Box::new(index)),
+            Ok(None) => IndexState::Missing,
+            Err(reason) => IndexState::Unusable(reason),
+        }
+    }
+
+    /// The paper id of every indexed document, in no particular order (an id
+    /// twice means a paper indexed twice).
+    pub fn indexed_ids(&self) -> Result<Vec<PaperId>, IndexError> {
+        Ok(self.reader.searcher().search(&AllQuery, &IdCollector)?)
+    }
+
+    /// The abstract stored for a paper: `None` when the paper is not
+    /// indexed, `Some(None)` when it is but has no abstract.
+    pub fn indexed_abstract(
+        &self,
+        paper_id: PaperId,
+    ) -> Result<Option<Option<String>>, IndexError> {
+        let searcher = self.reader.searcher();
+        let by_id = TermQuery::new(
+            Term::from_field_i64(self.fields.id, paper_id),
+            IndexRecordOption::Basic,
+        );
+        let Some(&(_, address)) = searcher.search(&by_id, &TopDocs::with_limit(1))?.first() else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = searcher.doc(address)?;
+        Ok(Some(
+            doc.get_first(self.fields.abstract_text)
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
+        ))
+    }
+
     /// An empty index in memory, for tests.
     pub fn in_memory() -> Result<Self, IndexError> {
         let (schema, _) = build_schema();
@@ -156,6 +209,19 @@ impl TextIndex {
         let index = Index::open(directory).map_err(|e| format!("cannot open it: {e}"))?;
         if index.schema() != build_schema().0 {
             return Err("its schema differs from the current one".into());
+        }
+        // Every segment file ends with a checksum: a file damaged on disk
+        // (a torn write, a bad sector, a stray edit) is found here, on open,
+        // not by a search that fails later.
+        let mut damaged: Vec<String> = index
+            .validate_checksum()
+            .map_err(|e| format!("cannot verify its files: {e}"))?
+            .into_iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        if !damaged.is_empty() {
+            damaged.sort();
+            return Err(format!("damaged files: {}", damaged.join(", ")));
         }
         let metas = index
             .load_metas()

@@ -74,6 +74,62 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
     Ok(files)
 }
 
+/// The largest file read. Listing files are megabytes; a larger file is
+/// refused by name before it is read, so no file can exhaust memory (parsing
+/// holds the text, its records and their stored copies at once).
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
+
+/// Bytes of files parsed together before their records are stored.
+const WINDOW_BYTES: u64 = 256 << 20;
+
+/// Splits `files` into windows of at most [`WINDOW_BYTES`] (by size on
+/// disk) and at most a few files per core.
+fn parse_windows(files: &[PathBuf]) -> Vec<&[PathBuf]> {
+    let max_files = rayon::current_num_threads().max(1) * 4;
+    let mut windows = Vec::new();
+    let (mut start, mut bytes) = (0, 0u64);
+    for (i, path) in files.iter().enumerate() {
+        let size = std::fs::metadata(path)
+            .map_or(0, |m| m.len())
+            .min(MAX_FILE_BYTES);
+        if i > start && (bytes + size > WINDOW_BYTES || i - start >= max_files) {
+            windows.push(&files[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < files.len() {
+        windows.push(&files[start..]);
+    }
+    windows
+}
+
+/// Reads a file, refusing one larger than [`MAX_FILE_BYTES`] without reading
+/// it (by its size, and by reading at most one byte more than the limit, for
+/// devices and pipes that have no size).
+fn read_bounded(path: &std::path::Path, name: &str) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let too_large = |size: String| {
+        format!(
+            "{name}: file is {size} bytes; the limit is {MAX_FILE_BYTES} bytes ({} MiB)",
+            MAX_FILE_BYTES >> 20
+        )
+    };
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > MAX_FILE_BYTES {
+        return Err(too_large(size.to_string()));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {name}: {e}"))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large(format!("more than {MAX_FILE_BYTES}")));
+    }
+    Ok(bytes)
+}
+
 impl<'s> Ingestor<'s> {
     /// Loads the library's match keys.
     #[instrument(skip_all)]
@@ -103,42 +159,44 @@ impl<'s> Ingestor<'s> {
         progress: &(dyn Fn(Progress) + Sync),
     ) -> Result<IngestReport, IngestError> {
         let files = collect_files(paths)?;
+        let mut report = IngestReport::default();
+        let mut records = 0;
         // Parsing is pure and per file, so it runs on every core while the
-        // single writer stores files in order.
-        let parsed: Vec<(String, Result<Parsed, String>)> = files
-            .par_iter()
-            .map(|path| {
-                let name = path.display().to_string();
-                let result = std::fs::read(path)
-                    .map_err(|e| format!("cannot read {name}: {e}"))
-                    .and_then(|bytes| {
+        // single writer stores files in order. Files are parsed a window at
+        // a time, so memory holds a window's files, not every file given.
+        for window in parse_windows(&files) {
+            let parsed: Vec<(String, Result<Parsed, String>)> = window
+                .par_iter()
+                .map(|path| {
+                    let name = path.display().to_string();
+                    let result = read_bounded(path, &name).and_then(|bytes| {
                         parse_file(&name, &bytes, options.format).map_err(|e| e.to_string())
                     });
-                (name, result)
-            })
-            .collect();
-        let records = parsed
-            .iter()
-            .map(|(_, p)| p.as_ref().map_or(0, |p| p.records.len()))
-            .sum();
-        progress(Progress::Parsed { records });
-        let mut report = IngestReport::default();
-        for (name, result) in parsed {
-            let file_report = match result {
-                Ok(parsed) => self.ingest_parsed(&name, parsed)?,
-                Err(message) => {
-                    warn!(file = %name, %message, "file not ingested");
-                    FileReport {
-                        file: name,
-                        failed: Some(message),
-                        ..Default::default()
+                    (name, result)
+                })
+                .collect();
+            records += parsed
+                .iter()
+                .map(|(_, p)| p.as_ref().map_or(0, |p| p.records.len()))
+                .sum::<usize>();
+            progress(Progress::Parsed { records });
+            for (name, result) in parsed {
+                let file_report = match result {
+                    Ok(parsed) => self.ingest_parsed(&name, parsed)?,
+                    Err(message) => {
+                        warn!(file = %name, %message, "file not ingested");
+                        FileReport {
+                            file: name,
+                            failed: Some(message),
+                            ..Default::default()
+                        }
                     }
-                }
-            };
-            progress(Progress::FileDone {
-                records: file_report.records,
-            });
-            report.files.push(file_report);
+                };
+                progress(Progress::FileDone {
+                    records: file_report.records,
+                });
+                report.files.push(file_report);
+            }
         }
         Ok(report)
     }

@@ -14,5 +14,5 @@ mod ingestor;
 mod report;
 
 pub use error::IngestError;
-pub use ingestor::{collect_files, IngestOptions, Ingestor, Progress};
+pub use ingestor::{collect_files, IngestOptions, Ingestor, Progress, MAX_FILE_BYTES};
 pub use report::{FileReport, IngestReport};

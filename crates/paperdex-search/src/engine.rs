@@ -180,9 +180,48 @@ impl Engine {
         };
         if engine.text.needs_rebuild() {
             warn!("full-text index missing, stale or damaged: rebuilding it from the library");
+            engine.sync_text()?;
+        } else if let Some(why) = engine.text_disagrees()? {
+            warn!(%why, "full-text index disagrees with the library: rebuilding it");
+            match engine.reindex() {
+                Ok(_) => {}
+                // Another process holds the index writer (an ingest running
+                // now): what looked like disagreement is its commit landing
+                // while we opened, and it keeps the index in step.
+                Err(SearchError::Index(paperdex_index::IndexError::Locked(_))) => {
+                    warn!("full-text index is being written by another process: not rebuilt");
+                }
+                Err(e) => return Err(e),
+            }
+        } else {
+            engine.sync_text()?;
         }
-        engine.sync_text()?;
         Ok(engine)
+    }
+
+    /// Why the full-text index cannot be brought up to date by catching up
+    /// (it claims batches the store does not have, or does not hold exactly
+    /// the papers of the batches it applied), or `None` when it can. Cheap:
+    /// counts only; `paperdex check` compares documents.
+    pub fn text_disagrees(&self) -> Result<Option<String>, SearchError> {
+        let applied = self.text.applied_batch();
+        let last = self.store.last_batch()?;
+        if applied > last {
+            return Ok(Some(format!(
+                "it has applied batch {applied}, the library's last is {last}"
+            )));
+        }
+        let batches = match self.store.paper_batches() {
+            Ok(b) => b,
+            // A backend that cannot list them: catching up is all we can do.
+            Err(paperdex_store::StoreError::Unsupported(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let expected = batches.iter().filter(|p| p.created <= applied).count() as u64;
+        let docs = self.text.num_docs();
+        Ok((docs != expected).then(|| {
+            format!("it holds {docs} papers, the library had {expected} at batch {applied}")
+        }))
     }
 
     /// The store.
@@ -574,17 +613,27 @@ pub struct Refreshed {
 
 /// Every stored embedding of the embedder's model, in a new vector index.
 fn load_vectors(store: &dyn Store, embedder: &dyn Embedder) -> Result<VectorIndex, SearchError> {
-    let mut vectors = VectorIndex::new(embedder.dim());
-    let mut failed = None;
+    let dim = embedder.dim();
+    let mut vectors = VectorIndex::new(dim);
+    let mut malformed = 0usize;
     store.for_each_embedding(embedder.model_id(), &mut |id, v| {
-        if let Err(err) = vectors.upsert(id, v) {
-            failed.get_or_insert(err);
+        if vectors.upsert(id, v).is_err() {
+            malformed += 1;
         }
     })?;
-    match failed {
-        Some(err) => Err(err.into()),
-        None => Ok(vectors),
+    if malformed > 0 {
+        // A damaged vector is derived data: drop it, and the next embedding
+        // run makes it again.
+        warn!(
+            malformed,
+            "stored vectors of the wrong size: deleting them to be embedded again"
+        );
+        match store.delete_malformed_embeddings(embedder.model_id(), dim) {
+            Ok(_) | Err(paperdex_store::StoreError::Unsupported(_)) => {}
+            Err(err) => return Err(err.into()),
+        }
     }
+    Ok(vectors)
 }
 
 /// Ranked ids of a search, with each retriever's own ranking.

@@ -1,8 +1,9 @@
 use crate::pool::{cached, db_err, Conn, Manager};
 use paperdex_model::{normalize_doi, ArxivId, Format, Paper, PaperId, PersonName, SourceId};
 use paperdex_store::{
-    AuthorInfo, AuthorSummary, Collaborator, NewSource, PaperFilter, Result, Stats, Store,
-    StoreError, StoredSource, UserItem, WriteTx,
+    AuthorInfo, AuthorSummary, BatchInfo, Collaborator, GeneratedTldr, NewSource, NewTopicSet,
+    PaperFilter, Result, Stats, Store, StoreError, StoredSource, Topic, TopicSet, UserItem,
+    WriteTx,
 };
 use postgres::types::ToSql;
 use postgres::{IsolationLevel, NoTls, Row, Statement, Transaction};
@@ -859,6 +860,98 @@ impl Store for PostgresStore {
                 })
                 .collect())
         })
+    }
+
+    fn all_user_items(&self) -> Result<Vec<UserItem>> {
+        self.read(|tx| {
+            Ok(tx
+                .query(
+                    "SELECT kind, key, value, created_at FROM user_items ORDER BY kind, created_at, key",
+                    &[],
+                )?
+                .iter()
+                .map(|r| UserItem {
+                    kind: r.get(0),
+                    key: r.get(1),
+                    value: r.get(2),
+                    created_at: r.get(3),
+                })
+                .collect())
+        })
+    }
+
+    fn embeddings_fingerprint(&self, model: &str) -> Result<(u64, i64)> {
+        self.read(|tx| {
+            let row = tx.query_one(
+                "SELECT COUNT(*), COALESCE(SUM(batch), 0)::BIGINT FROM embeddings WHERE model = $1",
+                &[&model],
+            )?;
+            Ok((row.get::<_, i64>(0) as u64, row.get::<_, i64>(1)))
+        })
+    }
+
+    fn batches(&self) -> Result<Vec<BatchInfo>> {
+        self.read(|tx| {
+            Ok(tx
+                .query(
+                    "SELECT id, label, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+                     FROM batches ORDER BY id",
+                    &[],
+                )?
+                .iter()
+                .map(|r| BatchInfo {
+                    id: r.get(0),
+                    label: r.get(1),
+                    started_at: r.get(2),
+                })
+                .collect())
+        })
+    }
+
+    fn papers_created_since(&self, batch: i64) -> Result<Vec<(Paper, i64)>> {
+        self.read(|tx| {
+            tx.query(
+                "SELECT data, created_batch FROM papers WHERE created_batch > $1 ORDER BY id",
+                &[&batch],
+            )?
+            .iter()
+            .map(|r| Ok((paper_from_json(r.get(0))?, r.get(1))))
+            .collect()
+        })
+    }
+
+    // Topics and generated tl;drs need their tables on PostgreSQL (a V2
+    // migration mirroring SQLite's 0003); until then these say so plainly.
+    fn replace_topics(&self, _set: &NewTopicSet) -> Result<()> {
+        Err(StoreError::Unsupported("topics on PostgreSQL"))
+    }
+
+    fn topics(&self) -> Result<Option<TopicSet>> {
+        Err(StoreError::Unsupported("topics on PostgreSQL"))
+    }
+
+    fn topic_papers(&self, _topic: i64) -> Result<Vec<PaperId>> {
+        Err(StoreError::Unsupported("topics on PostgreSQL"))
+    }
+
+    fn paper_topics(&self) -> Result<Vec<(PaperId, i64)>> {
+        Err(StoreError::Unsupported("topics on PostgreSQL"))
+    }
+
+    fn topic_of_paper(&self, _paper: PaperId) -> Result<Option<Topic>> {
+        Ok(None)
+    }
+
+    fn author_topics(&self, _author: i64) -> Result<Vec<(Topic, u64)>> {
+        Ok(Vec::new())
+    }
+
+    fn papers_lacking_tldr(&self, _after: PaperId, _limit: usize) -> Result<Vec<Paper>> {
+        Err(StoreError::Unsupported("generated tl;drs on PostgreSQL"))
+    }
+
+    fn put_generated_tldrs(&self, _items: &[GeneratedTldr]) -> Result<usize> {
+        Err(StoreError::Unsupported("generated tl;drs on PostgreSQL"))
     }
 }
 

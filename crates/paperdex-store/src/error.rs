@@ -44,4 +44,10 @@ pub enum StoreError {
     /// A caller-supplied callback failed; the batch was rolled back.
     #[error("{0}")]
     Aborted(String),
+    /// The backend cannot do this operation.
+    #[error("this storage backend does not support {0}")]
+    Unsupported(&'static str),
+    /// A backup or restore could not be made; the message says why.
+    #[error("{0}")]
+    Backup(String),
 }

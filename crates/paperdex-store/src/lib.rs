@@ -13,16 +13,19 @@
 
 mod error;
 mod sqlite;
+mod sqlite_maintenance;
 mod types;
 
 pub use error::StoreError;
 pub use sqlite::SqliteStore;
 pub use types::{
-    AuthorInfo, AuthorSummary, BatchInfo, Collaborator, GeneratedTldr, NewSource, NewTopic,
-    NewTopicSet, PaperFilter, Stats, StoredSource, Topic, TopicSet, UserItem,
+    AuthorInfo, AuthorSummary, BatchInfo, Collaborator, EmbeddingHealth, GeneratedTldr, NewSource,
+    NewTopic, NewTopicSet, PaperBatches, PaperFilter, Stats, StoredSource, Topic, TopicSet,
+    UserItem,
 };
 
 use paperdex_model::{Paper, PaperId, SourceId};
+use std::path::Path;
 
 /// Every match key `(kind, key)` of one paper, as `WriteTx::match_keys_since` returns them.
 pub type PaperMatchKeys = (PaperId, Vec<(u8, i64)>);
@@ -146,4 +149,55 @@ pub trait Store: Send + Sync {
     fn papers_created_since(&self, batch: i64) -> Result<Vec<(Paper, i64)>>;
     /// Every item of the user's own data, of every kind (for exports).
     fn all_user_items(&self) -> Result<Vec<UserItem>>;
+
+    // Maintenance: integrity checks, backup and restore (`paperdex check`,
+    // `backup`, `restore`). Backends that cannot do one say so.
+
+    /// Problems in the storage itself (damaged pages, broken references
+    /// between tables), one line each; empty when the store is sound.
+    fn integrity_problems(&self) -> Result<Vec<String>> {
+        Err(StoreError::Unsupported("integrity check"))
+    }
+    /// Papers that no stored source record belongs to (every paper must be
+    /// reachable from the records it was made of), in id order.
+    fn papers_without_sources(&self) -> Result<Vec<PaperId>> {
+        Err(StoreError::Unsupported("integrity check"))
+    }
+    /// Every paper with the batches that created and last changed it, in id
+    /// order: derived indexes are checked against it.
+    fn paper_batches(&self) -> Result<Vec<PaperBatches>> {
+        Err(StoreError::Unsupported("integrity check"))
+    }
+    /// How complete and current the stored embeddings of `model` are, for
+    /// vectors of `dim` components.
+    fn embedding_health(&self, model: &str, dim: usize) -> Result<EmbeddingHealth> {
+        let _ = (model, dim);
+        Err(StoreError::Unsupported("integrity check"))
+    }
+    /// Deletes the vectors of `model` that do not have `dim` components
+    /// (they are made again by the next embedding run); returns how many.
+    fn delete_malformed_embeddings(&self, model: &str, dim: usize) -> Result<u64> {
+        let _ = (model, dim);
+        Err(StoreError::Unsupported("repair"))
+    }
+    /// A digest of the library's content: papers, sources, authors, match
+    /// keys, the user's own data and the embedding counts per model.
+    /// Independent of batch numbering, so an interrupted and resumed ingest
+    /// has the digest of an uninterrupted one, and a restored backup the
+    /// digest of its original.
+    fn content_digest(&self) -> Result<String> {
+        Err(StoreError::Unsupported("content digest"))
+    }
+    /// Writes a consistent copy of the whole library (including the user's
+    /// stars, follows and digest state) to the file `dest`, while the
+    /// library stays in use. `dest` must not exist.
+    fn backup_to(&self, dest: &Path) -> Result<()> {
+        let _ = dest;
+        Err(StoreError::Unsupported("backup"))
+    }
+    /// Replaces this library, which must be empty, with the backup in `src`.
+    fn restore_from(&self, src: &Path) -> Result<()> {
+        let _ = src;
+        Err(StoreError::Unsupported("restore"))
+    }
 }

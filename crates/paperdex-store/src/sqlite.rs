@@ -1,3 +1,4 @@
+use crate::sqlite_maintenance as maintenance;
 use crate::types::*;
 use crate::{Result, Store, StoreError, WriteTx};
 use paperdex_model::{normalize_doi, ArxivId, Format, Paper, PaperId, PersonName, SourceId};
@@ -7,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// Schema migrations, applied in order on open. Append, never edit.
-fn migrations() -> Migrations<'static> {
+pub(crate) fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("migrations/0001_library.sql")),
         M::up(include_str!("migrations/0002_embeddings.sql")),
@@ -19,7 +20,7 @@ fn migrations() -> Migrations<'static> {
 /// writes; reads use their own connections and see committed batches only.
 pub struct SqliteStore {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    pub(crate) writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
 }
 
@@ -40,7 +41,7 @@ impl SqliteStore {
         &self.path
     }
 
-    fn read<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let pooled = self.readers.lock().expect("reader pool poisoned").pop();
         let mut conn = match pooled {
             Some(c) => c,
@@ -61,7 +62,7 @@ impl SqliteStore {
     }
 }
 
-fn open_connection(path: &Path) -> Result<Connection> {
+pub(crate) fn open_connection(path: &Path) -> Result<Connection> {
     let conn = Connection::open(path).map_err(|source| StoreError::Open {
         path: path.to_path_buf(),
         source,
@@ -898,6 +899,37 @@ impl Store for SqliteStore {
             }
             Ok(out)
         })
+    }
+    fn integrity_problems(&self) -> Result<Vec<String>> {
+        maintenance::integrity_problems(self)
+    }
+
+    fn papers_without_sources(&self) -> Result<Vec<PaperId>> {
+        maintenance::papers_without_sources(self)
+    }
+
+    fn paper_batches(&self) -> Result<Vec<PaperBatches>> {
+        maintenance::paper_batches(self)
+    }
+
+    fn embedding_health(&self, model: &str, dim: usize) -> Result<EmbeddingHealth> {
+        maintenance::embedding_health(self, model, dim)
+    }
+
+    fn delete_malformed_embeddings(&self, model: &str, dim: usize) -> Result<u64> {
+        maintenance::delete_malformed_embeddings(self, model, dim)
+    }
+
+    fn content_digest(&self) -> Result<String> {
+        maintenance::content_digest(self)
+    }
+
+    fn backup_to(&self, dest: &Path) -> Result<()> {
+        maintenance::backup_to(self, dest)
+    }
+
+    fn restore_from(&self, src: &Path) -> Result<()> {
+        maintenance::restore_from(self, src)
     }
 }
 

@@ -205,3 +205,31 @@ pub struct BatchInfo {
     /// When it started (RFC 3339, UTC).
     pub started_at: String,
 }
+
+/// The state of the stored embeddings of one model (see
+/// [`Store::embedding_health`](crate::Store::embedding_health)).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmbeddingHealth {
+    /// Papers with an up-to-date vector of the right dimension.
+    pub current: u64,
+    /// Papers with no vector of this model.
+    pub missing: u64,
+    /// Papers updated since their vector was made.
+    pub stale: u64,
+    /// Vectors whose size is not the model's dimension (damaged).
+    pub malformed: u64,
+    /// Vectors of other models: `(model id, count)`.
+    pub other_models: Vec<(String, u64)>,
+}
+
+/// When a paper was created and last updated, by batch (see
+/// [`Store::paper_batches`](crate::Store::paper_batches)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaperBatches {
+    /// The paper.
+    pub id: PaperId,
+    /// The batch that created it.
+    pub created: i64,
+    /// The last batch that changed it.
+    pub updated: i64,
+}

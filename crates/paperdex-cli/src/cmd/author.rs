@@ -1,6 +1,5 @@
 use crate::{library, output};
 use anyhow::{bail, Result};
-use paperdex_store::Store;
 use serde::Serialize;
 use std::process::ExitCode;
 

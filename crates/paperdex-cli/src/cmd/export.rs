@@ -95,8 +95,8 @@ pub struct ImportArgs {
 
 pub fn import(paths: &library::Paths, args: ImportArgs) -> Result<ExitCode> {
     let report = {
-        let store = library::open(&paths.data_dir)?;
-        paperdex_export::import_library(&store, &args.file)?
+        let store = library::open(paths)?;
+        paperdex_export::import_library(store.as_ref(), &args.file)?
     };
     // Opening the engine brings the full-text index up to the new batches.
     let engine = library::open_engine(paths, !args.no_embed)?;

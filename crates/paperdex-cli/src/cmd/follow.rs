@@ -84,9 +84,9 @@ fn resolve(store: &dyn Store, target: Target, for_unfollow: bool) -> Result<Foll
 }
 
 pub fn follow(paths: &library::Paths, args: Args) -> Result<ExitCode> {
-    let store = library::open(&paths.data_dir)?;
-    let f = resolve(&store, args.target, false)?;
-    if follows::add(&store, &f)? {
+    let store = library::open(paths)?;
+    let f = resolve(store.as_ref(), args.target, false)?;
+    if follows::add(store.as_ref(), &f)? {
         println!("following {}", f.label());
     } else {
         println!("already following {}", f.label());
@@ -95,16 +95,16 @@ pub fn follow(paths: &library::Paths, args: Args) -> Result<ExitCode> {
 }
 
 pub fn unfollow(paths: &library::Paths, args: Args) -> Result<ExitCode> {
-    let store = library::open(&paths.data_dir)?;
-    let f = resolve(&store, args.target, true)?;
-    follows::remove(&store, &f)?;
+    let store = library::open(paths)?;
+    let f = resolve(store.as_ref(), args.target, true)?;
+    follows::remove(store.as_ref(), &f)?;
     println!("no longer following {}", f.label());
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn list(paths: &library::Paths, args: ListArgs) -> Result<ExitCode> {
-    let store = library::open(&paths.data_dir)?;
-    let all = follows::list(&store)?;
+    let store = library::open(paths)?;
+    let all = follows::list(store.as_ref())?;
     for f in &all {
         if args.json {
             output::print_json(f)?;

@@ -1,8 +1,10 @@
 //! One module per subcommand: its `Args` and its `run`.
 pub mod author;
+pub mod backup;
 pub mod bench;
-pub mod bench_scale;
 pub mod bench_recommend;
+pub mod bench_scale;
+pub mod check;
 pub mod digest;
 pub mod embed;
 pub mod export;

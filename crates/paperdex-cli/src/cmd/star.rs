@@ -4,7 +4,7 @@
 use crate::{library, output};
 use anyhow::{bail, Result};
 use paperdex_discover::recommend::{starred, STAR_KIND};
-use paperdex_store::{SqliteStore, Store};
+use paperdex_store::Store;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -20,7 +20,7 @@ pub struct ListArgs {
     json: bool,
 }
 
-fn resolve(store: &SqliteStore, ident: &str) -> Result<i64> {
+fn resolve(store: &dyn Store, ident: &str) -> Result<i64> {
     match store.resolve_paper(ident)? {
         Some(id) => Ok(id),
         None => bail!("no paper with id, arXiv id or DOI '{ident}'"),
@@ -28,16 +28,16 @@ fn resolve(store: &SqliteStore, ident: &str) -> Result<i64> {
 }
 
 pub fn star(paths: &library::Paths, args: Args) -> Result<ExitCode> {
-    let store = library::open(&paths.data_dir)?;
-    let id = resolve(&store, &args.id)?;
+    let store = library::open(paths)?;
+    let id = resolve(store.as_ref(), &args.id)?;
     store.put_user_item(STAR_KIND, &id.to_string(), "{}")?;
     println!("starred paper {id}");
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn unstar(paths: &library::Paths, args: Args) -> Result<ExitCode> {
-    let store = library::open(&paths.data_dir)?;
-    let id = resolve(&store, &args.id)?;
+    let store = library::open(paths)?;
+    let id = resolve(store.as_ref(), &args.id)?;
     if !store.delete_user_item(STAR_KIND, &id.to_string())? {
         bail!("paper {id} is not starred");
     }
@@ -46,8 +46,8 @@ pub fn unstar(paths: &library::Paths, args: Args) -> Result<ExitCode> {
 }
 
 pub fn list(paths: &library::Paths, args: ListArgs) -> Result<ExitCode> {
-    let store = library::open(&paths.data_dir)?;
-    for id in starred(&store)? {
+    let store = library::open(paths)?;
+    for id in starred(store.as_ref())? {
         let Some(p) = store.paper(id)? else { continue };
         if args.json {
             output::print_json(&p)?;

@@ -58,8 +58,8 @@ pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
 }
 
 pub fn run_topic(paths: &library::Paths, args: TopicArgs) -> Result<ExitCode> {
-    let store = library::open(&paths.data_dir)?;
-    let detail = topics::topic_detail(&store, args.id)?;
+    let store = library::open(paths)?;
+    let detail = topics::topic_detail(store.as_ref(), args.id)?;
     if args.json {
         output::print_json(&detail)?;
         return Ok(ExitCode::SUCCESS);

@@ -26,7 +26,7 @@ pub struct Args {
 }
 
 pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
-    let store = library::open(&paths.data_dir)?;
+    let store = library::open(paths)?;
     let since_days = args
         .since
         .as_deref()
@@ -40,7 +40,7 @@ pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
         None => None,
     };
     let result = trending::trending(
-        &store,
+        store.as_ref(),
         &TrendingOptions {
             since_days,
             topic: args.topic,

@@ -494,3 +494,74 @@ fn helpers() {
     assert_eq!(leading_text("abcdefgh", 3), "abc");
     assert_eq!(leading_text("short", 30), "short");
 }
+
+/// Damages every segment file with `damage`, then checks that inspection
+/// reports the index unusable and opening discards it for a rebuild.
+fn assert_segment_damage_is_found(damage: impl Fn(&Path)) {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let index = TextIndex::open_or_create(dir.path()).unwrap();
+        feed(&index, &fixtures());
+        index.commit(7).unwrap();
+        index.wait_for_merges().unwrap();
+    }
+    let mut damaged = 0;
+    for entry in fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if ["idx", "store", "term", "pos"].contains(&ext) {
+            damage(&path);
+            damaged += 1;
+        }
+    }
+    assert!(damaged > 0, "no segment files found");
+    match TextIndex::inspect(dir.path()) {
+        IndexState::Unusable(reason) => assert!(!reason.is_empty()),
+        other => panic!("damage not found: {other:?}"),
+    }
+    let index = TextIndex::open_or_create(dir.path()).unwrap();
+    assert!(index.needs_rebuild());
+    assert_eq!(index.num_docs(), 0);
+}
+
+#[test]
+fn flipped_bytes_inside_a_segment_file_are_found_on_open() {
+    assert_segment_damage_is_found(|path| {
+        let mut bytes = fs::read(path).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0xff;
+        fs::write(path, bytes).unwrap();
+    });
+}
+
+#[test]
+fn a_truncated_segment_file_is_found_on_open() {
+    assert_segment_damage_is_found(|path| {
+        let bytes = fs::read(path).unwrap();
+        fs::write(path, &bytes[..bytes.len() / 3]).unwrap();
+    });
+}
+
+#[test]
+fn inspection_reads_ids_and_abstracts_without_changing_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(matches!(
+        TextIndex::inspect(dir.path()),
+        IndexState::Missing
+    ));
+    {
+        let index = TextIndex::open_or_create(dir.path()).unwrap();
+        feed(&index, &fixtures());
+        index.commit(7).unwrap();
+    }
+    let IndexState::Usable(index) = TextIndex::inspect(dir.path()) else {
+        panic!("a sound index is not usable");
+    };
+    let mut ids = index.indexed_ids().unwrap();
+    ids.sort_unstable();
+    assert_eq!(ids, vec![1, 2, 3, 4, 5, 6]);
+    let text = index.indexed_abstract(1).unwrap().unwrap().unwrap();
+    assert!(text.starts_with("Machine learning algorithms"), "{text}");
+    assert_eq!(index.indexed_abstract(99).unwrap(), None);
+    assert_eq!(index.applied_batch(), 7);
+}

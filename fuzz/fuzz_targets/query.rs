@@ -1,0 +1,7 @@
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use paperdex_fuzz::{run, Target, INPUT_NAME};
+
+fuzz_target!(|data: &[u8]| {
+    run(Target::Query, INPUT_NAME, data);
+});
