@@ -77,7 +77,7 @@ pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
     } else {
         None
     };
-    let topics = crate::cmd::follow::topics();
+    let topics = crate::cmd::follow::topics(store);
     let digest = paperdex_digest::build(
         store,
         &follows,

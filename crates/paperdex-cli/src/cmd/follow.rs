@@ -1,7 +1,8 @@
 //! `paperdex follow`, `unfollow` and `follows`.
 use crate::{library, output};
 use anyhow::Result;
-use paperdex_digest::{follows, Follow, NoTopics, TopicMembers};
+use paperdex_digest::{follows, DigestError, Follow, TopicMembers};
+use paperdex_model::PaperId;
 use paperdex_store::Store;
 use std::process::ExitCode;
 
@@ -34,9 +35,27 @@ pub struct ListArgs {
     json: bool,
 }
 
-/// The topic model follows use; the lead wires the discovery crate here.
-pub fn topics() -> impl TopicMembers {
-    NoTopics
+/// Topics as `paperdex topics` computes and stores them (paperdex-discover).
+pub struct StoredTopics<'s>(pub &'s dyn Store);
+
+impl TopicMembers for StoredTopics<'_> {
+    fn topic_label(&self, topic: u32) -> Result<Option<String>, DigestError> {
+        Ok(self.0.topics()?.and_then(|set| {
+            set.topics
+                .into_iter()
+                .find(|t| t.id == i64::from(topic))
+                .map(|t| t.label)
+        }))
+    }
+
+    fn papers_of_topic(&self, topic: u32) -> Result<Vec<PaperId>, DigestError> {
+        Ok(self.0.topic_papers(i64::from(topic))?)
+    }
+}
+
+/// The topic model follows use.
+pub fn topics(store: &dyn Store) -> StoredTopics<'_> {
+    StoredTopics(store)
 }
 
 fn resolve(store: &dyn Store, target: Target, for_unfollow: bool) -> Result<Follow> {
@@ -74,7 +93,7 @@ fn resolve(store: &dyn Store, target: Target, for_unfollow: bool) -> Result<Foll
                     label: String::new(),
                 }
             } else {
-                let label = topics()
+                let label = topics(store)
                     .topic_label(id)?
                     .ok_or_else(|| anyhow::anyhow!("no topic {id} (see `paperdex topics`)"))?;
                 Follow::Topic { id, label }
