@@ -478,8 +478,11 @@ fn a_backup_taken_during_an_ingest_restores_a_sound_library_with_the_users_data(
             "show {id}"
         );
     }
-    let hits = |l: &Library| {
-        l.run_ok(&[
+    // The same papers in the same order. BM25 scores may differ in the last
+    // digits: the rebuilt index has one segment where the original has
+    // several (with deleted documents still in their statistics).
+    let hits = |l: &Library| -> Vec<i64> {
+        let out = l.run_ok(&[
             "--model-dir",
             NO_MODEL,
             "search",
@@ -487,9 +490,13 @@ fn a_backup_taken_during_an_ingest_restores_a_sound_library_with_the_users_data(
             "lexical",
             "--json",
             "variational inference",
-        ])
+        ]);
+        let hits: Vec<Value> = serde_json::from_str(out.trim()).unwrap();
+        hits.iter().map(|h| h["id"].as_i64().unwrap()).collect()
     };
-    assert_eq!(hits(&restored), hits(&lib));
+    let original = hits(&lib);
+    assert_eq!(original.len(), 10);
+    assert_eq!(hits(&restored), original);
 
     // Refusals: a library that is not empty, a file that is not a backup.
     let out = restored.run(&["restore", file.to_str().unwrap()]);
