@@ -69,13 +69,12 @@ pub enum SmtpSecurity {
 impl Config {
     /// Reads `path`; a file that does not exist is the empty configuration.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+        let mut config: Config = match std::fs::read_to_string(path) {
+            Ok(text) => toml::from_str(&text)
+                .with_context(|| format!("invalid configuration file {}", path.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
-        let mut config: Config = toml::from_str(&text)
-            .with_context(|| format!("invalid configuration file {}", path.display()))?;
         config.apply_env();
         Ok(config)
     }
