@@ -35,8 +35,20 @@ pub fn derive_discovery(engine: &paperdex_search::Engine) -> Result<()> {
     let derived =
         paperdex_discover::after_embedding(engine.store().as_ref(), embedder.as_ref(), &|done| {
             bar.set_position(done as u64)
-        })?;
+        });
     bar.finish_and_clear();
+    let derived = match derived {
+        Ok(derived) => derived,
+        // A backend without tables for derived discovery data (PostgreSQL,
+        // for now): the papers and embeddings are stored; say what is not.
+        Err(paperdex_discover::DiscoverError::Store(paperdex_store::StoreError::Unsupported(
+            what,
+        ))) => {
+            eprintln!("note: {what} are not stored by this backend yet");
+            return Ok(());
+        }
+        Err(e) => return Err(e.into()),
+    };
     if derived.tldr.generated > 0 {
         eprintln!("generated {} tl;drs from abstracts", derived.tldr.generated);
     }
