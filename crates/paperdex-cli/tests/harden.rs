@@ -73,7 +73,10 @@ fn kill(child: &mut std::process::Child) -> bool {
 
 const CONTENT_STATS: [&str; 5] = ["papers", "records", "authors", "sources", "merged_papers"];
 
+// Takes ~10 minutes on 2 cores, so it is not in the default run:
+// `cargo test -p paperdex-cli --test harden -- --ignored`.
 #[test]
+#[ignore = "long: 50 kills of the 11k ingest (~10 min); run with --ignored"]
 fn an_ingest_killed_fifty_times_finishes_as_the_uninterrupted_one() {
     let conf = shared_corpus().join("conferences");
     let conf = conf.to_str().unwrap();
@@ -90,17 +93,22 @@ fn an_ingest_killed_fifty_times_finishes_as_the_uninterrupted_one() {
     let lib = Library::new();
     let mut kills = 0;
     let mut attempts = 0;
+    // As the library fills, a re-run has less to do and ends sooner: a kill
+    // that finds the process gone shrinks the window to when it was tried.
+    let mut window = full_run;
     while kills < 50 {
         attempts += 1;
         assert!(
-            attempts < 200,
+            attempts < 400,
             "only {kills} real kills in {attempts} attempts"
         );
         let mut child = lib.spawn(&["--model-dir", NO_MODEL, "ingest", "--no-embed", conf]);
-        let at = full_run.mul_f64(rng.random_range(0.0..1.0));
+        let at = window.mul_f64(rng.random_range(0.0..1.0));
         std::thread::sleep(at);
         if kill(&mut child) {
             kills += 1;
+        } else {
+            window = at.max(Duration::from_millis(20));
         }
         // The store holds whole files only and is sound; the index never
         // disagrees with it (at most it is behind, and catches up).
