@@ -73,10 +73,7 @@ fn kill(child: &mut std::process::Child) -> bool {
 
 const CONTENT_STATS: [&str; 5] = ["papers", "records", "authors", "sources", "merged_papers"];
 
-// Takes ~10 minutes on 2 cores, so it is not in the default run:
-// `cargo test -p paperdex-cli --test harden -- --ignored`.
 #[test]
-#[ignore = "long: 50 kills of the 11k ingest (~10 min); run with --ignored"]
 fn an_ingest_killed_fifty_times_finishes_as_the_uninterrupted_one() {
     let conf = shared_corpus().join("conferences");
     let conf = conf.to_str().unwrap();
