@@ -1,9 +1,9 @@
 use crate::pool::{cached, db_err, Conn, Manager};
 use paperdex_model::{normalize_doi, ArxivId, Format, Paper, PaperId, PersonName, SourceId};
 use paperdex_store::{
-    AuthorInfo, AuthorSummary, BatchInfo, Collaborator, GeneratedTldr, NewSource, NewTopicSet,
-    PaperFilter, Result, Stats, Store, StoreError, StoredSource, Topic, TopicSet, UserItem,
-    WriteTx,
+    pack_keys, unpack_keys, AuthorInfo, AuthorSummary, BatchInfo, Collaborator, GeneratedTldr,
+    NewSource, NewTopicSet, PaperFilter, Result, Stats, Store, StoreError, StoredSource, Topic,
+    TopicSet, UserItem, WriteTx,
 };
 use postgres::types::ToSql;
 use postgres::{IsolationLevel, NoTls, Row, Statement, Transaction};
@@ -292,24 +292,6 @@ fn paper_from_json(data: &str) -> Result<Paper> {
     serde_json::from_str(data).map_err(|source| StoreError::Corrupt {
         what: "paper",
         source,
-    })
-}
-
-/// Match keys are stored packed as 9 bytes each, kind then key as i64 LE,
-/// byte-for-byte as in the SQLite backend.
-fn pack_keys(keys: &[(u8, i64)]) -> Vec<u8> {
-    let mut packed = Vec::with_capacity(keys.len() * 9);
-    for (kind, key) in keys {
-        packed.push(*kind);
-        packed.extend_from_slice(&key.to_le_bytes());
-    }
-    packed
-}
-
-fn unpack_keys(packed: &[u8]) -> impl Iterator<Item = (u8, i64)> + '_ {
-    packed.chunks_exact(9).map(|chunk| {
-        let key = i64::from_le_bytes(chunk[1..9].try_into().expect("9-byte chunk"));
-        (chunk[0], key)
     })
 }
 

@@ -30,6 +30,26 @@ use std::path::Path;
 /// Every match key `(kind, key)` of one paper, as `WriteTx::match_keys_since` returns them.
 pub type PaperMatchKeys = (PaperId, Vec<(u8, i64)>);
 
+/// Packs match keys as every backend stores them: 9 bytes each, the kind
+/// then the key as i64 little-endian. Backends share this layout so a
+/// library's keys mean the same wherever they are stored.
+pub fn pack_keys(keys: &[(u8, i64)]) -> Vec<u8> {
+    let mut packed = Vec::with_capacity(keys.len() * 9);
+    for (kind, key) in keys {
+        packed.push(*kind);
+        packed.extend_from_slice(&key.to_le_bytes());
+    }
+    packed
+}
+
+/// The keys packed by [`pack_keys`].
+pub fn unpack_keys(packed: &[u8]) -> impl Iterator<Item = (u8, i64)> + '_ {
+    packed.chunks_exact(9).map(|chunk| {
+        let key = i64::from_le_bytes(chunk[1..9].try_into().expect("9-byte chunk"));
+        (chunk[0], key)
+    })
+}
+
 /// Result alias for store operations.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

@@ -1,6 +1,6 @@
 use crate::sqlite_maintenance as maintenance;
 use crate::types::*;
-use crate::{Result, Store, StoreError, WriteTx};
+use crate::{pack_keys, unpack_keys, Result, Store, StoreError, WriteTx};
 use paperdex_model::{normalize_doi, ArxivId, Format, Paper, PaperId, PersonName, SourceId};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use rusqlite_migration::{Migrations, M};
@@ -242,23 +242,6 @@ impl WriteTx for SqliteTx<'_> {
         }
         Ok(out)
     }
-}
-
-/// Match keys are stored packed as 9 bytes each: kind, then key as i64 LE.
-fn pack_keys(keys: &[(u8, i64)]) -> Vec<u8> {
-    let mut packed = Vec::with_capacity(keys.len() * 9);
-    for (kind, key) in keys {
-        packed.push(*kind);
-        packed.extend_from_slice(&key.to_le_bytes());
-    }
-    packed
-}
-
-fn unpack_keys(packed: &[u8]) -> impl Iterator<Item = (u8, i64)> + '_ {
-    packed.chunks_exact(9).map(|chunk| {
-        let key = i64::from_le_bytes(chunk[1..9].try_into().expect("9-byte chunk"));
-        (chunk[0], key)
-    })
 }
 
 fn sources_of(conn: &Connection, paper: PaperId) -> Result<Vec<StoredSource>> {
