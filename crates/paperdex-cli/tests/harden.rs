@@ -160,24 +160,42 @@ fn an_embedding_run_killed_midway_keeps_whole_chunks_and_finishes_the_same() {
     let file = file.to_str().unwrap();
     let reference = Library::new();
     reference.run_ok(&["--model-dir", model, "ingest", "--no-embed", file]);
+    // Only to place the kill moments inside a run; nothing is timed.
     let started = Instant::now();
     reference.run_ok(&["--model-dir", model, "embed"]);
     let full_run = started.elapsed();
+    let started = Instant::now();
+    reference.run_ok(&["--model-dir", model, "embed"]);
+    let start_up = started.elapsed();
+    let work = full_run.saturating_sub(start_up);
     let expected = vectors(&reference);
-    assert!(expected.len() > 200, "{}", expected.len());
+    let total = expected.len();
+    assert!(total > 200, "{total}");
 
     let mut rng = kill_rng("embed");
     let lib = Library::new();
     lib.run_ok(&["--model-dir", model, "ingest", "--no-embed", file]);
     let mut kills = 0;
     let mut embedded_before = 0;
-    while kills < 4 {
+    // Each re-run has only what is still missing to do: aim the kill inside
+    // that remaining work, and stop as soon as a run ends on its own (there
+    // is then nothing left to interrupt).
+    let mut missing = total as u64;
+    for attempt in 0..12 {
+        if kills == 4 || missing == 0 {
+            break;
+        }
         let mut child = lib.spawn(&["--model-dir", model, "embed"]);
-        std::thread::sleep(full_run.mul_f64(rng.random_range(0.2..0.9)));
+        let remaining = work.mul_f64(missing as f64 / total as f64);
+        let at = start_up + remaining.mul_f64(rng.random_range(0.1..0.7));
+        std::thread::sleep(at);
         kills += usize::from(kill(&mut child));
         let (report, _) = check(&lib, &["--model-dir", model, "--sample", "50"]);
         let errors = problems(&report, "error");
-        assert!(errors.is_empty(), "after kill {kills}: {errors:?}");
+        assert!(
+            errors.is_empty(),
+            "after attempt {attempt} at {at:?}: {errors:?}"
+        );
         let health = &report["embeddings"];
         let current = health["current"].as_u64().unwrap();
         // Kept from earlier runs, never lost; every vector whole.
@@ -188,7 +206,12 @@ fn an_embedding_run_killed_midway_keeps_whole_chunks_and_finishes_the_same() {
             current + health["stale"].as_u64().unwrap()
         );
         embedded_before = current;
+        missing = health["missing"].as_u64().unwrap();
     }
+    assert!(
+        kills >= 2,
+        "only {kills} runs were killed before they ended"
+    );
     lib.run_ok(&["--model-dir", model, "embed"]);
     let (report, code) = check(&lib, &["--model-dir", model]);
     assert_eq!(code, Some(0), "{report}");
