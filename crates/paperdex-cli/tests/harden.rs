@@ -152,61 +152,72 @@ fn vectors(lib: &Library) -> std::collections::BTreeMap<i64, Vec<f32>> {
     .collect()
 }
 
+/// Embeddings stored so far, read while an `embed` run writes (WAL readers
+/// see only committed chunks).
+fn embedding_count(lib: &Library) -> usize {
+    let db = rusqlite::Connection::open(lib.path().join("library.sqlite")).unwrap();
+    let count: i64 = db
+        .query_row("SELECT count(*) FROM embeddings", [], |r| r.get(0))
+        .unwrap();
+    count as usize
+}
+
 #[test]
 fn an_embedding_run_killed_midway_keeps_whole_chunks_and_finishes_the_same() {
     let model = model_dir();
     let model = model.to_str().unwrap();
-    let file = shared_corpus().join("conferences/icml2013.json");
-    let file = file.to_str().unwrap();
+    // Two conferences, ~1,400 papers: several embedding chunks to land in.
+    let conferences = shared_corpus().join("conferences");
+    let files: Vec<String> = ["icml2018.json", "icml2019.json"]
+        .iter()
+        .map(|f| conferences.join(f).to_str().unwrap().to_string())
+        .collect();
+    let mut ingest = vec!["--model-dir", model, "ingest", "--no-embed"];
+    ingest.extend(files.iter().map(String::as_str));
     let reference = Library::new();
-    reference.run_ok(&["--model-dir", model, "ingest", "--no-embed", file]);
-    // Only to place the kill moments inside a run; nothing is timed.
+    reference.run_ok(&ingest);
+    // Only to place kill moments inside a chunk; nothing is timed.
     let started = Instant::now();
     reference.run_ok(&["--model-dir", model, "embed"]);
     let full_run = started.elapsed();
-    let started = Instant::now();
-    reference.run_ok(&["--model-dir", model, "embed"]);
-    let start_up = started.elapsed();
-    let work = full_run.saturating_sub(start_up);
     let expected = vectors(&reference);
     let total = expected.len();
-    assert!(total > 200, "{total}");
+    assert!(total > 1000, "{total}");
+    let per_paper = full_run.div_f64(total as f64);
 
     let mut rng = kill_rng("embed");
     let lib = Library::new();
-    lib.run_ok(&["--model-dir", model, "ingest", "--no-embed", file]);
+    lib.run_ok(&ingest);
     let mut kills = 0;
     let mut embedded_before = 0;
-    // Each re-run has only what is still missing to do: aim the kill inside
-    // that remaining work, and stop as soon as a run ends on its own (there
-    // is then nothing left to interrupt).
-    let mut missing = total as u64;
+    // Kills follow progress, not the clock: wait until the run has stored a
+    // random share of what was missing, then kill somewhere inside the next
+    // chunk. A run that ends first was not killed; attempts are bounded.
     for attempt in 0..12 {
-        if kills == 4 || missing == 0 {
+        let missing = total - embedded_before;
+        if kills == 4 || missing < 300 {
             break;
         }
+        let target = embedded_before + rng.random_range(0..missing - 300);
         let mut child = lib.spawn(&["--model-dir", model, "embed"]);
-        let remaining = work.mul_f64(missing as f64 / total as f64);
-        let at = start_up + remaining.mul_f64(rng.random_range(0.1..0.7));
-        std::thread::sleep(at);
+        while child.try_wait().unwrap().is_none() && embedding_count(&lib) <= target {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(per_paper.mul_f64(rng.random_range(0.0..256.0)));
         kills += usize::from(kill(&mut child));
         let (report, _) = check(&lib, &["--model-dir", model, "--sample", "50"]);
         let errors = problems(&report, "error");
-        assert!(
-            errors.is_empty(),
-            "after attempt {attempt} at {at:?}: {errors:?}"
-        );
+        assert!(errors.is_empty(), "after attempt {attempt}: {errors:?}");
         let health = &report["embeddings"];
-        let current = health["current"].as_u64().unwrap();
+        let current = health["current"].as_u64().unwrap() as usize;
         // Kept from earlier runs, never lost; every vector whole.
         assert!(current >= embedded_before, "{health}");
         assert_eq!(health["malformed"], 0, "{health}");
         assert_eq!(
             health["vectors_loaded"],
-            current + health["stale"].as_u64().unwrap()
+            current as u64 + health["stale"].as_u64().unwrap()
         );
         embedded_before = current;
-        missing = health["missing"].as_u64().unwrap();
     }
     assert!(
         kills >= 2,
