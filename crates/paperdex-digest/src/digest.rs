@@ -10,7 +10,7 @@
 use crate::follows::{self, Follow};
 use crate::matching::{QueryMatcher, TopicMembers};
 use crate::DigestError;
-use paperdex_model::{Paper, PaperId};
+use paperdex_model::{one_line, shorten_at_word, Paper, PaperId};
 use paperdex_store::Store;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -293,28 +293,9 @@ fn digest_item(paper: &Paper, first_seen: &str) -> DigestItem {
     }
 }
 
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The start of `text`, cut at a word boundary to at most `max` characters.
+/// The start of `text`, on one line, cut at a word boundary to at most `max` characters.
 fn excerpt(text: &str, max: usize) -> String {
-    let text = one_line(text);
-    if text.chars().count() <= max {
-        return text;
-    }
-    let mut out = String::new();
-    for word in text.split(' ') {
-        if out.chars().count() + word.chars().count() + 1 > max - 1 {
-            break;
-        }
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out.push('…');
-    out
+    shorten_at_word(&one_line(text), max)
 }
 
 #[cfg(test)]

@@ -57,7 +57,7 @@ impl Follow {
 
 /// Collapses a query's whitespace so the same query is one follow.
 pub fn normalize_query(query: &str) -> String {
-    query.split_whitespace().collect::<Vec<_>>().join(" ")
+    paperdex_model::one_line(query)
 }
 
 /// The one author `name` (or `#id` / id) names.

@@ -30,7 +30,7 @@ const CHUNK: usize = 256;
 pub fn sentences(text: &str) -> Vec<String> {
     // Listings wrap abstracts with hard line breaks, which UAX #29 takes for
     // paragraph ends: squash whitespace first.
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = paperdex_model::one_line(text);
     let mut out: Vec<String> = Vec::new();
     for s in text.unicode_sentences() {
         let s = s.trim().to_string();

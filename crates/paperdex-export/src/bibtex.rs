@@ -192,7 +192,7 @@ fn write_entry(paper: &Paper, key: &str, out: &mut dyn Write) -> std::io::Result
         fields.push(("url", verbatim(&url)));
     }
     if let Some(a) = &paper.abstract_text {
-        fields.push(("abstract", escape(&citation::one_line(a))));
+        fields.push(("abstract", escape(&paperdex_model::one_line(a))));
     }
     writeln!(out, "@{entry_type}{{{key},")?;
     for (name, value) in fields {

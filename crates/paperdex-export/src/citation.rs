@@ -89,11 +89,6 @@ pub(crate) fn date_parts(paper: &Paper) -> Vec<i32> {
     parts
 }
 
-/// Whitespace (newlines included) collapsed to single spaces.
-pub(crate) fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

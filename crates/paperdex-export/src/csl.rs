@@ -55,7 +55,7 @@ pub fn item(paper: &Paper, keys: &BibKeys) -> Value {
         }
     }
     if let Some(a) = &paper.abstract_text {
-        m.insert("abstract".into(), json!(citation::one_line(a)));
+        m.insert("abstract".into(), json!(paperdex_model::one_line(a)));
     }
     if !paper.categories.is_empty() {
         m.insert("categories".into(), json!(paper.categories));

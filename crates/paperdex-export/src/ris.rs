@@ -21,7 +21,7 @@ pub fn write(papers: &[Paper], keys: &BibKeys, out: &mut dyn Write) -> std::io::
 fn write_record(paper: &Paper, keys: &BibKeys, out: &mut dyn Write) -> std::io::Result<()> {
     // A tag's value must stay on its line.
     let mut tag = |name: &str, value: &str| -> std::io::Result<()> {
-        let value = citation::one_line(value);
+        let value = paperdex_model::one_line(value);
         if value.is_empty() {
             return Ok(());
         }

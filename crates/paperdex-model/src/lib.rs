@@ -19,4 +19,7 @@ pub use ids::{normalize_doi, ArxivId};
 pub use names::PersonName;
 pub use paper::{AuthorRef, MergeNote, Paper, PaperId, SourceId};
 pub use record::{Format, Link, RecordError, RecordFields, SourceRecord};
-pub use text::{derive_display_title, first_sentence, fold_ascii, normalize_title, squash_text};
+pub use text::{
+    derive_display_title, first_sentence, fold_ascii, normalize_title, one_line, shorten_at_word,
+    squash_text,
+};

@@ -68,22 +68,36 @@ pub fn derive_display_title(tldr: Option<&str>, abstract_text: Option<&str>) -> 
         .and_then(first_sentence)
         .or_else(|| abstract_text.and_then(first_sentence))?;
     let source = source.trim().trim_end_matches('.');
-    const MAX: usize = 140;
-    if source.chars().count() <= MAX {
-        return Some(source.to_string());
+    Some(shorten_at_word(source, 140))
+}
+
+/// Whitespace (newlines included) collapsed to single spaces.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `text` as it is when it has at most `max` characters; otherwise its
+/// leading whole words, single-spaced, and `…`, at most `max` characters.
+pub fn shorten_at_word(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
     }
     let mut cut = String::new();
-    for word in source.split_whitespace() {
-        if cut.chars().count() + word.chars().count() + 1 > MAX - 1 {
+    let mut chars = 0;
+    for word in text.split_whitespace() {
+        let word_chars = word.chars().count();
+        if chars + word_chars + 1 > max.saturating_sub(1) {
             break;
         }
         if !cut.is_empty() {
             cut.push(' ');
+            chars += 1;
         }
         cut.push_str(word);
+        chars += word_chars;
     }
     cut.push('…');
-    Some(cut)
+    cut
 }
 
 #[cfg(test)]
