@@ -74,15 +74,8 @@ impl MatchKeys {
         }
     }
 
-    /// The hashed keys under which a paper with these keys is indexed, as
-    /// `(kind, hash)` pairs for persisting.
-    pub fn index_keys(&self) -> Vec<(KeyKind, i64)> {
-        let mut keys = Vec::new();
-        self.for_each_index_key(|kind, key| keys.push((kind, key)));
-        keys
-    }
-
-    /// Visits the keys of [`MatchKeys::index_keys`] without collecting them.
+    /// Visits the hashed keys under which a paper with these keys is
+    /// indexed, as `(kind, hash)` pairs (what is persisted).
     pub fn for_each_index_key(&self, mut f: impl FnMut(KeyKind, i64)) {
         for (kind, value) in [
             (KeyKind::Arxiv, &self.arxiv_id),

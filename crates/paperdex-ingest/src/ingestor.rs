@@ -396,9 +396,7 @@ impl<'s> Ingestor<'s> {
             });
         entry.sources.push(keys.clone());
         for source_keys in &entry.sources {
-            for (kind, key) in source_keys.index_keys() {
-                all_keys.push((kind as u8, key));
-            }
+            source_keys.for_each_index_key(|kind, key| all_keys.push((kind as u8, key)));
         }
         all_keys.sort_unstable();
         all_keys.dedup();
