@@ -177,15 +177,9 @@ impl TextIndex {
         &self,
         paper_id: PaperId,
     ) -> Result<Option<Option<String>>, IndexError> {
-        let searcher = self.reader.searcher();
-        let by_id = TermQuery::new(
-            Term::from_field_i64(self.fields.id, paper_id),
-            IndexRecordOption::Basic,
-        );
-        let Some(&(_, address)) = searcher.search(&by_id, &TopDocs::with_limit(1))?.first() else {
+        let Some(doc) = self.stored_doc(&self.reader.searcher(), paper_id)? else {
             return Ok(None);
         };
-        let doc: TantivyDocument = searcher.doc(address)?;
         Ok(Some(
             doc.get_first(self.fields.abstract_text)
                 .and_then(|v| v.as_str())
@@ -490,14 +484,9 @@ impl TextIndex {
         max_chars: usize,
     ) -> Result<Option<Snippet>, IndexError> {
         let searcher = self.reader.searcher();
-        let by_id = TermQuery::new(
-            Term::from_field_i64(self.fields.id, paper_id),
-            IndexRecordOption::Basic,
-        );
-        let Some(&(_, address)) = searcher.search(&by_id, &TopDocs::with_limit(1))?.first() else {
+        let Some(doc) = self.stored_doc(&searcher, paper_id)? else {
             return Ok(None);
         };
-        let doc: TantivyDocument = searcher.doc(address)?;
         let Some(text) = doc
             .get_first(self.fields.abstract_text)
             .and_then(|v| v.as_str())
@@ -524,6 +513,22 @@ impl TextIndex {
             text: leading_text(text, max_chars).to_string(),
             highlights: Vec::new(),
         }))
+    }
+
+    /// The stored document of a paper, `None` when it is not indexed.
+    fn stored_doc(
+        &self,
+        searcher: &Searcher,
+        paper_id: PaperId,
+    ) -> Result<Option<TantivyDocument>, IndexError> {
+        let by_id = TermQuery::new(
+            Term::from_field_i64(self.fields.id, paper_id),
+            IndexRecordOption::Basic,
+        );
+        let Some(&(_, address)) = searcher.search(&by_id, &TopDocs::with_limit(1))?.first() else {
+            return Ok(None);
+        };
+        Ok(Some(searcher.doc(address)?))
     }
 
     fn lock_writer(&self) -> MutexGuard<'_, Option<IndexWriter>> {

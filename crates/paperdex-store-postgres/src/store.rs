@@ -288,6 +288,16 @@ fn stored_source(r: &Row) -> Result<StoredSource> {
     })
 }
 
+/// A `user_items` row selected as `kind, key, value, created_at`.
+fn user_item(r: &Row) -> UserItem {
+    UserItem {
+        kind: r.get(0),
+        key: r.get(1),
+        value: r.get(2),
+        created_at: r.get(3),
+    }
+}
+
 fn paper_from_json(data: &str) -> Result<Paper> {
     serde_json::from_str(data).map_err(|source| StoreError::Corrupt {
         what: "paper",
@@ -834,12 +844,7 @@ impl Store for PostgresStore {
                     &[&kind],
                 )?
                 .iter()
-                .map(|r| UserItem {
-                    kind: r.get(0),
-                    key: r.get(1),
-                    value: r.get(2),
-                    created_at: r.get(3),
-                })
+                .map(user_item)
                 .collect())
         })
     }
@@ -852,12 +857,7 @@ impl Store for PostgresStore {
                     &[],
                 )?
                 .iter()
-                .map(|r| UserItem {
-                    kind: r.get(0),
-                    key: r.get(1),
-                    value: r.get(2),
-                    created_at: r.get(3),
-                })
+                .map(user_item)
                 .collect())
         })
     }

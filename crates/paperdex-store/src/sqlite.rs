@@ -677,9 +677,7 @@ impl Store for SqliteStore {
             let mut stmt = tx.prepare_cached(
                 "SELECT kind, key, value, created_at FROM user_items WHERE kind = ?1 ORDER BY created_at, key",
             )?;
-            let rows = stmt.query_map([kind], |r| {
-                Ok(UserItem { kind: r.get(0)?, key: r.get(1)?, value: r.get(2)?, created_at: r.get(3)? })
-            })?;
+            let rows = stmt.query_map([kind], user_item)?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
@@ -845,9 +843,7 @@ impl Store for SqliteStore {
             let mut stmt = tx.prepare_cached(
                 "SELECT kind, key, value, created_at FROM user_items ORDER BY kind, created_at, key",
             )?;
-            let rows = stmt.query_map([], |r| {
-                Ok(UserItem { kind: r.get(0)?, key: r.get(1)?, value: r.get(2)?, created_at: r.get(3)? })
-            })?;
+            let rows = stmt.query_map([], user_item)?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
@@ -917,6 +913,16 @@ impl Store for SqliteStore {
 }
 
 type TopicRow = (i64, String, String, i64);
+
+/// A `user_items` row selected as `kind, key, value, created_at`.
+fn user_item(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserItem> {
+    Ok(UserItem {
+        kind: r.get(0)?,
+        key: r.get(1)?,
+        value: r.get(2)?,
+        created_at: r.get(3)?,
+    })
+}
 
 fn topic_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TopicRow> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))

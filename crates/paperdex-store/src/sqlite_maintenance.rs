@@ -11,7 +11,7 @@ use crate::{Result, SqliteStore, StoreError};
 use paperdex_model::PaperId;
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
 use xxhash_rust::xxh3::Xxh3;
 
@@ -20,7 +20,7 @@ const LIBRARY_TABLES: [&str; 4] = ["papers", "sources", "authors", "user_items"]
 
 /// What the digest covers, in a fixed order: every content column, none of
 /// the batch bookkeeping (`batches`, `*_batch`, `batch_id`, `embeddings.batch`).
-const DIGEST_QUERIES: [(&str, &str); 7] = [
+const DIGEST_QUERIES: [(&str, &str); 8] = [
     ("papers", "SELECT id, arxiv_id, doi, title, year, venue, data FROM papers ORDER BY id"),
     (
         "sources",
@@ -32,6 +32,9 @@ const DIGEST_QUERIES: [(&str, &str); 7] = [
     ("paper_authors", "SELECT paper_id, position, author_id FROM paper_authors ORDER BY paper_id, position"),
     ("paper_keys", "SELECT paper_id, keys FROM paper_keys ORDER BY paper_id"),
     ("user_items", "SELECT kind, key, value, created_at FROM user_items ORDER BY kind, key"),
+    // Vectors may differ in their last bits with how papers were batched
+    // for the model; what must match is which papers have one.
+    ("embeddings", "SELECT model, paper_id FROM embeddings ORDER BY model, paper_id"),
 ];
 
 pub(crate) fn integrity_problems(store: &SqliteStore) -> Result<Vec<String>> {
@@ -96,23 +99,27 @@ pub(crate) fn embedding_health(
 ) -> Result<EmbeddingHealth> {
     let bytes = (dim * 4) as i64;
     store.read(|tx| {
-        let count = |sql: &str| -> Result<u64> {
-            Ok(tx.query_row(sql, rusqlite::params![model, bytes], |r| r.get::<_, i64>(0))? as u64)
+        let count = |sql: &str, params: &[&dyn rusqlite::ToSql]| -> Result<u64> {
+            Ok(tx.query_row(sql, params, |r| r.get::<_, i64>(0))? as u64)
         };
         let current = count(
             "SELECT COUNT(*) FROM papers p JOIN embeddings e ON e.paper_id = p.id AND e.model = ?1
              WHERE e.batch >= p.updated_batch AND length(e.vector) = ?2",
+            rusqlite::params![model, bytes],
         )?;
         let missing = count(
-            "SELECT COUNT(*) FROM papers p WHERE ?2 IS NOT NULL AND NOT EXISTS
+            "SELECT COUNT(*) FROM papers p WHERE NOT EXISTS
              (SELECT 1 FROM embeddings e WHERE e.paper_id = p.id AND e.model = ?1)",
+            rusqlite::params![model],
         )?;
         let stale = count(
             "SELECT COUNT(*) FROM papers p JOIN embeddings e ON e.paper_id = p.id AND e.model = ?1
              WHERE e.batch < p.updated_batch AND length(e.vector) = ?2",
+            rusqlite::params![model, bytes],
         )?;
         let malformed = count(
             "SELECT COUNT(*) FROM embeddings WHERE model = ?1 AND length(vector) != ?2",
+            rusqlite::params![model, bytes],
         )?;
         let mut stmt = tx.prepare(
             "SELECT model, COUNT(*) FROM embeddings WHERE model != ?1 GROUP BY model ORDER BY model",
@@ -155,16 +162,6 @@ pub(crate) fn content_digest(store: &SqliteStore) -> Result<String> {
                     hash_value(&mut hasher, row.get_ref(i)?);
                 }
             }
-        }
-        // Vectors may differ in their last bits with how papers were batched
-        // for the model; what must match is which papers have one.
-        hasher.update(b"embeddings");
-        let mut stmt =
-            tx.prepare("SELECT model, paper_id FROM embeddings ORDER BY model, paper_id")?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            hash_value(&mut hasher, row.get_ref(0)?);
-            hash_value(&mut hasher, row.get_ref(1)?);
         }
         Ok(format!("{:032x}", hasher.digest128()))
     })
@@ -254,12 +251,10 @@ pub(crate) fn restore_from(store: &SqliteStore, src: &Path) -> Result<()> {
             .query_row(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
                 [table],
-                |_| Ok(true),
+                |_| Ok(()),
             )
-            .or_else(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => Ok(false),
-                e => Err(e),
-            })?;
+            .optional()?
+            .is_some();
         if !found {
             return Err(not_a_backup(format!("it has no {table} table")));
         }
