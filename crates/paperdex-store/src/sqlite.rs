@@ -13,6 +13,7 @@ pub(crate) fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0001_library.sql")),
         M::up(include_str!("migrations/0002_embeddings.sql")),
         M::up(include_str!("migrations/0003_topics.sql")),
+        M::up(include_str!("migrations/0004_embeddings_by_model.sql")),
     ])
 }
 
@@ -646,11 +647,9 @@ impl Store for SqliteStore {
 
     fn embeddings_fingerprint(&self, model: &str) -> Result<(u64, i64)> {
         self.read(|tx| {
-            Ok(tx.query_row(
-                "SELECT COUNT(*), COALESCE(SUM(batch), 0) FROM embeddings WHERE model = ?1",
-                [model],
-                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)?)),
-            )?)
+            Ok(tx.query_row(EMBEDDINGS_FINGERPRINT, [model], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)?))
+            })?)
         })
     }
 
@@ -914,6 +913,11 @@ impl Store for SqliteStore {
 
 type TopicRow = (i64, String, String, i64);
 
+/// What changes whenever a model's embeddings change: their count and the
+/// sum of their batches (served by the `embeddings_model_batch` index).
+const EMBEDDINGS_FINGERPRINT: &str =
+    "SELECT COUNT(*), COALESCE(SUM(batch), 0) FROM embeddings WHERE model = ?1";
+
 /// A `user_items` row selected as `kind, key, value, created_at`.
 fn user_item(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserItem> {
     Ok(UserItem {
@@ -1091,6 +1095,24 @@ mod tests {
             .collect();
         assert_eq!(new, vec![("second".to_string(), b2)]);
         assert!(store.papers_created_since(b2 + 1).unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_embeddings_fingerprint_reads_an_index_not_the_vectors() {
+        let (_dir, store) = store();
+        let plan: Vec<String> = store
+            .read(|tx| {
+                let mut stmt =
+                    tx.prepare(&format!("EXPLAIN QUERY PLAN {EMBEDDINGS_FINGERPRINT}"))?;
+                let rows = stmt.query_map(["m"], |r| r.get::<_, String>(3))?;
+                Ok(rows.collect::<rusqlite::Result<_>>()?)
+            })
+            .unwrap();
+        assert!(
+            plan.iter()
+                .any(|step| step.contains("COVERING INDEX embeddings_model_batch")),
+            "{plan:?}"
+        );
     }
 
     #[test]
