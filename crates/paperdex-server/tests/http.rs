@@ -350,8 +350,9 @@ async fn ingest_needs_the_token_and_respects_the_limit() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(r.headers()["content-type"], "application/json");
-    // The real thing.
-    let r = client
+    // The real thing. A new connection: the server may close the one it
+    // refused an unread body on, and a pooled reuse would race that close.
+    let r = Client::new()
         .post(&url)
         .bearer_auth(TOKEN)
         .body(body)
