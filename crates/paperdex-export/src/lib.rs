@@ -28,8 +28,9 @@ pub use jsonl::{
     export_library, import_library, ImportReport, LibraryCounts, JSONL_FORMAT, JSONL_VERSION,
 };
 
-use paperdex_model::Paper;
+use paperdex_model::{Paper, PaperId};
 use paperdex_search::{Engine, Filters, SearchMode, SearchRequest};
+use std::collections::HashMap;
 use std::io::Write;
 
 /// Which papers to export.
@@ -55,9 +56,18 @@ impl Selection {
 /// semantic search ranks the whole library and has no point where
 /// "matching" ends.
 pub fn select_papers(engine: &Engine, selection: &Selection) -> Result<Vec<Paper>, ExportError> {
-    let store = engine.store();
+    let (library, _) = engine.store().papers_changed_since(0)?;
+    select_from(engine, selection, library)
+}
+
+/// [`select_papers`] out of the already loaded `library` (every paper).
+fn select_from(
+    engine: &Engine,
+    selection: &Selection,
+    library: Vec<Paper>,
+) -> Result<Vec<Paper>, ExportError> {
     if selection.is_everything() {
-        return Ok(store.papers_changed_since(0)?.0);
+        return Ok(library);
     }
     let ranked = engine.search_ids(&SearchRequest {
         query: selection.query.clone().unwrap_or_default(),
@@ -66,13 +76,12 @@ pub fn select_papers(engine: &Engine, selection: &Selection) -> Result<Vec<Paper
         offset: 0,
         filters: selection.filters.clone(),
     })?;
-    let mut papers = Vec::with_capacity(ranked.ids.len());
-    for (id, _) in ranked.ids {
-        if let Some(p) = store.paper(id)? {
-            papers.push(p);
-        }
-    }
-    Ok(papers)
+    let mut by_id: HashMap<PaperId, Paper> = library.into_iter().map(|p| (p.id, p)).collect();
+    Ok(ranked
+        .ids
+        .into_iter()
+        .filter_map(|(id, _)| by_id.remove(&id))
+        .collect())
 }
 
 /// Keys for every paper of the library (see [`BibKeys`]).
@@ -97,8 +106,10 @@ pub fn export(
         }
         return Ok(export_library(engine.store().as_ref(), out)?.papers);
     }
-    let papers = select_papers(engine, selection)?;
-    let keys = library_keys(engine)?;
+    // One read of the library serves both: keys are assigned over all of it.
+    let (library, _) = engine.store().papers_changed_since(0)?;
+    let keys = BibKeys::assign(&library);
+    let papers = select_from(engine, selection, library)?;
     write_papers(format, &papers, &keys, out)?;
     Ok(papers.len() as u64)
 }
