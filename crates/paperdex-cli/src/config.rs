@@ -20,6 +20,7 @@
 //! to = ["me@example.org"]
 //! ```
 use anyhow::{Context, Result};
+use paperdex_digest::SmtpSecurity;
 use serde::Deserialize;
 use std::path::Path;
 
@@ -54,16 +55,6 @@ pub struct SmtpConfig {
     pub password: Option<String>,
     pub from: String,
     pub to: Vec<String>,
-}
-
-/// Transport security for SMTP.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SmtpSecurity {
-    #[default]
-    Starttls,
-    Tls,
-    None,
 }
 
 impl Config {

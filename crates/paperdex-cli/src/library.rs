@@ -34,7 +34,7 @@ pub fn open(paths: &Paths) -> Result<Arc<dyn Store>> {
             std::fs::create_dir_all(data_dir).with_context(|| {
                 format!("cannot create data directory {}", data_dir.display())
             })?;
-            Ok(Arc::new(SqliteStore::open(&data_dir.join("library.sqlite"))?))
+            Ok(Arc::new(SqliteStore::open(&database_path(data_dir))?))
         }
     }
 }

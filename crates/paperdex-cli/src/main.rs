@@ -4,9 +4,6 @@
 //! (e.g. records that could not be read), 2 usage or fatal errors.
 
 mod cmd;
-// `serve` (server), `digest --send` (smtp) and the PostgreSQL backend (store)
-// read it; until every reader has landed, some fields are only parsed.
-#[allow(dead_code)]
 mod config;
 mod library;
 mod output;

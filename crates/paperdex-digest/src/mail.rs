@@ -22,16 +22,13 @@ pub enum SmtpSecurity {
     Tls,
 }
 
-impl std::str::FromStr for SmtpSecurity {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "none" | "plain" => Ok(SmtpSecurity::None),
-            "starttls" => Ok(SmtpSecurity::Starttls),
-            "tls" | "ssl" => Ok(SmtpSecurity::Tls),
-            _ => Err(format!(
-                "unknown SMTP security '{s}' (expected none, starttls or tls)"
-            )),
+impl SmtpSecurity {
+    /// The port this security is usually served on.
+    pub fn default_port(self) -> u16 {
+        match self {
+            SmtpSecurity::None => 25,
+            SmtpSecurity::Starttls => 587,
+            SmtpSecurity::Tls => 465,
         }
     }
 }

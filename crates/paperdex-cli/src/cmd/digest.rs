@@ -1,7 +1,7 @@
 //! `paperdex digest`.
 use crate::library;
 use anyhow::{bail, Context, Result};
-use paperdex_digest::{DigestFormat, LexicalMatcher, Since, SmtpSecurity, SmtpSettings};
+use paperdex_digest::{DigestFormat, LexicalMatcher, Since, SmtpSettings};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -36,24 +36,13 @@ fn parse_format(s: &str) -> Result<DigestFormat, String> {
 
 /// The mail settings of `[smtp]` in the configuration file.
 fn smtp_settings(paths: &library::Paths) -> Result<SmtpSettings> {
-    use crate::config::SmtpSecurity as Config;
     let smtp = paths.config.smtp.as_ref().context(
         "--send needs an [smtp] section (host, port, security, username, password, from, to) in config.toml",
     )?;
-    let security = match smtp.security {
-        Config::Starttls => SmtpSecurity::Starttls,
-        Config::Tls => SmtpSecurity::Tls,
-        Config::None => SmtpSecurity::None,
-    };
-    let default_port = match security {
-        SmtpSecurity::Starttls => 587,
-        SmtpSecurity::Tls => 465,
-        SmtpSecurity::None => 25,
-    };
     Ok(SmtpSettings {
         host: smtp.host.clone(),
-        port: smtp.port.unwrap_or(default_port),
-        security,
+        port: smtp.port.unwrap_or(smtp.security.default_port()),
+        security: smtp.security,
         username: smtp.username.clone(),
         password: smtp.password.clone(),
         from: smtp.from.clone(),
