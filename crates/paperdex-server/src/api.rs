@@ -3,7 +3,6 @@
 //! ranks or merges. [`ApiDoc`] is the OpenAPI document, generated from the
 //! handlers' annotations.
 
-use crate::bibtex::bibtex_entry;
 use crate::error::{AppError, ErrorBody};
 use crate::params::{self, SearchParams, MAX_K};
 use crate::state::AppState;
@@ -144,12 +143,7 @@ pub async fn similar(
     for (name, value) in params::pairs(raw.as_deref())? {
         match name.as_str() {
             "k" => k = params::integer("k", &value, 1, MAX_K)?,
-            other => {
-                return Err(AppError::param(
-                    params::truncate(other, 40),
-                    "is not a parameter of similar (expected k)",
-                ))
-            }
+            other => return Err(params::unknown(other, "similar", "k")),
         }
     }
     let response = state
@@ -176,8 +170,12 @@ pub async fn similar(
     )
 )]
 pub async fn bibtex(state: AppState, ident: String) -> Result<Response, AppError> {
+    let inner = state.clone();
     let entry = state
-        .blocking(move |engine| Ok(bibtex_entry(&resolve(engine.store().as_ref(), &ident)?.0)))
+        .blocking(move |engine| {
+            let (paper, _) = resolve(engine.store().as_ref(), &ident)?;
+            inner.bibtex(engine, &paper)
+        })
         .await?;
     Ok((
         [(header::CONTENT_TYPE, "application/x-bibtex; charset=utf-8")],
@@ -281,12 +279,7 @@ pub async fn ingest(
     for (key, value) in params::pairs(raw.as_deref())? {
         match key.as_str() {
             "name" => name = Some(value),
-            other => {
-                return Err(AppError::param(
-                    params::truncate(other, 40),
-                    "is not a parameter of ingest (expected name)",
-                ))
-            }
+            other => return Err(params::unknown(other, "ingest", "name")),
         }
     }
     let name = name.ok_or_else(|| {

@@ -115,6 +115,18 @@ impl From<paperdex_store::StoreError> for AppError {
     }
 }
 
+impl From<paperdex_discover::DiscoverError> for AppError {
+    fn from(e: paperdex_discover::DiscoverError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl From<paperdex_export::ExportError> for AppError {
+    fn from(e: paperdex_export::ExportError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
 /// The JSON body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {

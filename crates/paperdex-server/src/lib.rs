@@ -9,7 +9,8 @@
 //!   that picks up what other processes (a concurrent `paperdex ingest`)
 //!   write to the library ([`Engine::refresh`](paperdex_search::Engine::refresh)).
 //! - [`AppState`] and [`ServerOptions`]: the engine, the write token, limits,
-//!   and the home page's trending list ([`TrendingFn`]).
+//!   and what is derived from the whole library (home page lists from
+//!   paperdex-discover, BibTeX keys from paperdex-export), kept per batch.
 //!
 //! Architecture invariant: this is the only crate that knows HTTP. Handlers
 //! validate parameters ([`params`]), run engine calls on the blocking pool
@@ -18,7 +19,6 @@
 #![deny(missing_docs)]
 
 mod api;
-mod bibtex;
 mod error;
 pub mod params;
 mod state;
@@ -26,9 +26,8 @@ mod web;
 mod wire;
 
 pub use api::ApiDoc;
-pub use bibtex::bibtex_entry;
 pub use error::AppError;
-pub use state::{most_cited_and_upvoted, AppState, ServerOptions, TrendingFn};
+pub use state::{AppState, ServerOptions};
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -155,7 +154,13 @@ async fn json_errors(response: Response) -> Response {
     } else {
         text
     };
-    let body = serde_json::json!({ "error": { "status": status.as_u16(), "message": message } });
+    let body = error::ErrorBody {
+        error: error::ErrorDetail {
+            status: status.as_u16(),
+            message,
+            parameter: None,
+        },
+    };
     let mut out = (status, wire::Json(body)).into_response();
     // Keep what the client needs to act on (Allow, WWW-Authenticate).
     for (name, value) in parts.headers.iter() {

@@ -74,7 +74,9 @@ impl SearchParams {
                 }
                 "mode" => {
                     once("mode")?;
-                    out.mode = value.parse().map_err(|e: String| AppError::param("mode", e))?;
+                    out.mode = value
+                        .parse()
+                        .map_err(|e: String| AppError::param("mode", e))?;
                 }
                 "k" => {
                     once("k")?;
@@ -93,9 +95,10 @@ impl SearchParams {
                     out.filters.year_to = to;
                 }
                 other => {
-                    return Err(AppError::param(
-                        truncate(other, 40),
-                        "is not a parameter of search (expected q, mode, k, offset, author, year or venue)",
+                    return Err(unknown(
+                        other,
+                        "search",
+                        "q, mode, k, offset, author, year or venue",
                     ))
                 }
             }
@@ -178,6 +181,14 @@ fn year_range(value: &str) -> Result<(Option<i32>, Option<i32>), AppError> {
         (Some(a), Some(b)) if a > b => Err(bad(format!("{a}..{b} is empty: {a} is after {b}"))),
         range => Ok(range),
     }
+}
+
+/// A parameter `endpoint` does not take; `expected` lists those it does.
+pub fn unknown(name: &str, endpoint: &str, expected: &str) -> AppError {
+    AppError::param(
+        truncate(name, 40),
+        format!("is not a parameter of {endpoint} (expected {expected})"),
+    )
 }
 
 /// At most `max` characters of `s`, for echoing user input in messages.

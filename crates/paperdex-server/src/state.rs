@@ -1,19 +1,16 @@
 //! What every handler shares: the engine, the write token, the pool that
-//! runs CPU-bound engine calls off the async runtime, and the home page's
-//! cached lists.
+//! runs CPU-bound engine calls off the async runtime, and what is derived
+//! from the whole library (home page lists, citation keys), kept per batch.
 
 use crate::error::AppError;
+use paperdex_discover::trending::{trending, TrendingOptions};
+use paperdex_export::BibKeys;
 use paperdex_model::Paper;
 use paperdex_search::Engine;
-use paperdex_store::{PaperFilter, Store, StoreError};
+use paperdex_store::{PaperFilter, Stats};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;
-
-/// Picks the home page's "trending" papers from the library: `(store, n)`
-/// gives at most `n` papers, most trending first.
-pub type TrendingFn =
-    Arc<dyn Fn(&dyn Store, usize) -> Result<Vec<Paper>, StoreError> + Send + Sync>;
 
 /// How the server behaves.
 #[derive(Clone)]
@@ -31,8 +28,6 @@ pub struct ServerOptions {
     pub workers: usize,
     /// How often to pick up what other processes wrote to the library.
     pub refresh_every: Duration,
-    /// The home page's trending list ([`most_cited_and_upvoted`] by default).
-    pub trending: TrendingFn,
 }
 
 impl Default for ServerOptions {
@@ -44,7 +39,6 @@ impl Default for ServerOptions {
             max_in_flight: 512,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             refresh_every: Duration::from_secs(2),
-            trending: Arc::new(most_cited_and_upvoted),
         }
     }
 }
@@ -62,35 +56,45 @@ impl std::fmt::Debug for ServerOptions {
     }
 }
 
-/// The default trending list until a discovery score exists: papers by
-/// upvotes (trending pages), then citations, then newest.
-pub fn most_cited_and_upvoted(store: &dyn Store, n: usize) -> Result<Vec<Paper>, StoreError> {
-    let mut papers: Vec<Paper> = store
-        .list_papers(&PaperFilter::default())?
-        .into_iter()
-        .filter(|p| p.upvotes.is_some() || p.citation_count.is_some())
-        .collect();
-    papers.sort_by(|a, b| {
-        (b.upvotes, b.citation_count, b.year, -b.id).cmp(&(
-            a.upvotes,
-            a.citation_count,
-            a.year,
-            -a.id,
-        ))
-    });
-    papers.truncate(n);
-    Ok(papers)
-}
-
-/// The home page's lists, computed once per library batch.
-#[derive(Debug, Default)]
+/// The home page's counts and lists, computed once per library batch.
+#[derive(Debug)]
 pub struct HomeLists {
-    /// The batch they were computed at.
-    pub batch: i64,
+    /// Library counts.
+    pub stats: Stats,
     /// Newest papers.
     pub recent: Vec<Paper>,
-    /// [`ServerOptions::trending`]'s pick.
+    /// Most trending first (paperdex-discover's score).
     pub trending: Vec<Paper>,
+}
+
+/// A value derived from the whole library, recomputed only when the library
+/// has a new batch (everything it derives from changes only with batches).
+struct PerBatch<T> {
+    cached: Mutex<Option<(i64, Arc<T>)>>,
+}
+
+impl<T> PerBatch<T> {
+    fn new() -> Self {
+        PerBatch {
+            cached: Mutex::new(None),
+        }
+    }
+
+    fn get(
+        &self,
+        engine: &Engine,
+        compute: impl FnOnce() -> Result<T, AppError>,
+    ) -> Result<Arc<T>, AppError> {
+        let batch = engine.store().last_batch()?;
+        if let Some((at, value)) = &*self.cached.lock().expect("cache poisoned") {
+            if *at == batch {
+                return Ok(Arc::clone(value));
+            }
+        }
+        let value = Arc::new(compute()?);
+        *self.cached.lock().expect("cache poisoned") = Some((batch, Arc::clone(&value)));
+        Ok(value)
+    }
 }
 
 /// Shared by every handler (cheap to clone).
@@ -99,7 +103,8 @@ pub struct AppState {
     pub(crate) engine: Arc<Engine>,
     pub(crate) options: Arc<ServerOptions>,
     workers: Arc<Semaphore>,
-    home: Arc<Mutex<Arc<HomeLists>>>,
+    home: Arc<PerBatch<HomeLists>>,
+    bib_keys: Arc<PerBatch<BibKeys>>,
 }
 
 impl AppState {
@@ -110,10 +115,8 @@ impl AppState {
             engine,
             options: Arc::new(options),
             workers,
-            home: Arc::new(Mutex::new(Arc::new(HomeLists {
-                batch: -1,
-                ..Default::default()
-            }))),
+            home: Arc::new(PerBatch::new()),
+            bib_keys: Arc::new(PerBatch::new()),
         }
     }
 
@@ -145,25 +148,42 @@ impl AppState {
             .map_err(|e| AppError::Internal(format!("engine task failed: {e}")))?
     }
 
-    /// The home page's lists, recomputed when the library has a new batch.
+    /// The home page's counts and lists, recomputed when the library has a
+    /// new batch.
     pub(crate) fn home_lists(&self, engine: &Engine, n: usize) -> Result<Arc<HomeLists>, AppError> {
-        let batch = engine.store().last_batch()?;
-        {
-            let cached = self.home.lock().expect("home cache poisoned");
-            if cached.batch == batch {
-                return Ok(Arc::clone(&cached));
-            }
-        }
-        let store = engine.store().as_ref();
-        let lists = Arc::new(HomeLists {
-            batch,
-            recent: store.list_papers(&PaperFilter {
-                limit: Some(n),
+        self.home.get(engine, || {
+            let store = engine.store().as_ref();
+            let options = TrendingOptions {
+                k: n,
                 ..Default::default()
-            })?,
-            trending: (self.options.trending)(store, n)?,
-        });
-        *self.home.lock().expect("home cache poisoned") = Arc::clone(&lists);
-        Ok(lists)
+            };
+            Ok(HomeLists {
+                stats: store.stats()?,
+                recent: store.list_papers(&PaperFilter {
+                    limit: Some(n),
+                    ..Default::default()
+                })?,
+                trending: trending(store, &options)?
+                    .papers
+                    .into_iter()
+                    .map(|t| t.paper)
+                    .collect(),
+            })
+        })
+    }
+
+    /// A paper's BibTeX entry, with the key `paperdex export` gives it.
+    pub(crate) fn bibtex(&self, engine: &Engine, paper: &Paper) -> Result<String, AppError> {
+        let keys = self
+            .bib_keys
+            .get(engine, || Ok(paperdex_export::library_keys(engine)?))?;
+        let mut out = Vec::new();
+        paperdex_export::write_papers(
+            paperdex_export::ExportFormat::Bibtex,
+            std::slice::from_ref(paper),
+            &keys,
+            &mut out,
+        )?;
+        Ok(String::from_utf8(out).expect("BibTeX is written as UTF-8"))
     }
 }

@@ -4,7 +4,6 @@
 //! search-as-you-type, a `/` shortcut and a copy button for BibTeX.
 
 use crate::api::{find_author, resolve};
-use crate::bibtex::bibtex_entry;
 use crate::error::AppError;
 use crate::params::{self, SearchParams};
 use crate::state::AppState;
@@ -142,14 +141,13 @@ pub async fn home(State(state): State<AppState>) -> Result<Response, PageError> 
     let inner = state.clone();
     let page = state
         .blocking(move |engine| {
-            let stats = engine.store().stats()?;
             let lists = inner.home_lists(engine, HOME_LIST)?;
             Ok(HomePage {
                 title: "paperdex".into(),
-                papers: stats.papers,
-                authors: stats.authors,
-                records: stats.records,
-                sources: stats.sources,
+                papers: lists.stats.papers,
+                authors: lists.stats.authors,
+                records: lists.stats.records,
+                sources: lists.stats.sources,
                 semantic: engine.embedder().is_some(),
                 recent: lists.recent.iter().map(PaperCard::new).collect(),
                 trending: lists.trending.iter().map(PaperCard::new).collect(),
@@ -209,12 +207,21 @@ fn mode_name(mode: SearchMode) -> &'static str {
     }
 }
 
-/// The query string of a search, with pairs changed by `edit`.
+/// The query string of a search's first page, with pairs changed by `edit`.
 fn search_href(p: &SearchParams, edit: impl FnOnce(&mut Vec<(String, String)>)) -> String {
     let mut pairs = vec![("q".to_string(), p.q.clone())];
     if p.mode != SearchMode::default() {
         pairs.push(("mode".into(), mode_name(p.mode).into()));
     }
+    pairs.extend(filter_pairs(p));
+    edit(&mut pairs);
+    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    format!("/search?{query}")
+}
+
+/// The filters in force, as query pairs.
+fn filter_pairs(p: &SearchParams) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
     for a in &p.filters.authors {
         pairs.push(("author".into(), a.clone()));
     }
@@ -224,12 +231,7 @@ fn search_href(p: &SearchParams, edit: impl FnOnce(&mut Vec<(String, String)>)) 
     if let Some(y) = year_param(p) {
         pairs.push(("year".into(), y));
     }
-    if p.offset > 0 {
-        pairs.push(("offset".into(), p.offset.to_string()));
-    }
-    edit(&mut pairs);
-    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-    format!("/search?{query}")
+    pairs
 }
 
 fn year_param(p: &SearchParams) -> Option<String> {
@@ -242,10 +244,6 @@ fn year_param(p: &SearchParams) -> Option<String> {
             b.map(|y| y.to_string()).unwrap_or_default()
         )),
     }
-}
-
-fn without_offset(pairs: &mut Vec<(String, String)>) {
-    pairs.retain(|(k, _)| k != "offset");
 }
 
 /// `GET /search`: a page of hits with snippets, facets, pagination and modes.
@@ -295,7 +293,6 @@ pub async fn results(
                     .map(|(label, count)| {
                         let active = current.iter().any(|c| c == &label);
                         let href = search_href(&p, |pairs| {
-                            without_offset(pairs);
                             if key == "year" {
                                 pairs.retain(|(k, _)| k != "year");
                             }
@@ -332,7 +329,6 @@ pub async fn results(
                     filters.push(ActiveFilter {
                         label: format!("{key}: {v}"),
                         href: search_href(&p, |pairs| {
-                            without_offset(pairs);
                             pairs.retain(|(k, x)| !(k == key && x == v));
                         }),
                     });
@@ -342,7 +338,6 @@ pub async fn results(
                 filters.push(ActiveFilter {
                     label: format!("year: {y}"),
                     href: search_href(&p, |pairs| {
-                        without_offset(pairs);
                         pairs.retain(|(k, _)| k != "year");
                     }),
                 });
@@ -356,7 +351,6 @@ pub async fn results(
             .map(|m| ModeLink {
                 label: mode_name(m),
                 href: search_href(&p, |pairs| {
-                    without_offset(pairs);
                     pairs.retain(|(k, _)| k != "mode");
                     if m != SearchMode::default() {
                         pairs.push(("mode".into(), mode_name(m).into()));
@@ -369,7 +363,6 @@ pub async fn results(
             let prev = (p.offset > 0).then(|| {
                 let to = p.offset.saturating_sub(p.k);
                 search_href(&p, |pairs| {
-                    without_offset(pairs);
                     if to > 0 {
                         pairs.push(("offset".into(), to.to_string()));
                     }
@@ -380,20 +373,9 @@ pub async fn results(
                 && results.hits.len() > next_offset)
                 .then(|| {
                     search_href(&p, |pairs| {
-                        without_offset(pairs);
                         pairs.push(("offset".into(), next_offset.to_string()));
                     })
                 });
-            let mut hidden = Vec::new();
-            for a in &p.filters.authors {
-                hidden.push(("author".to_string(), a.clone()));
-            }
-            for v in &p.filters.venues {
-                hidden.push(("venue".to_string(), v.clone()));
-            }
-            if let Some(y) = year_param(&p) {
-                hidden.push(("year".to_string(), y));
-            }
             Ok(ResultsPage {
                 title: if p.q.trim().is_empty() {
                     "Browse · paperdex".to_string()
@@ -402,7 +384,7 @@ pub async fn results(
                 },
                 q: p.q.clone(),
                 mode: mode_name(p.mode),
-                hidden,
+                hidden: filter_pairs(&p),
                 modes,
                 filters,
                 total: results.total,
@@ -527,6 +509,7 @@ pub async fn paper(
     State(state): State<AppState>,
     Path(ident): Path<String>,
 ) -> Result<Response, PageError> {
+    let inner = state.clone();
     let page = state
         .blocking(move |engine| {
             let store = engine.store();
@@ -566,7 +549,7 @@ pub async fn paper(
                     })
                     .collect(),
                 similar: similar.iter().map(|h| PaperCard::new(&h.paper)).collect(),
-                bibtex: bibtex_entry(&paper),
+                bibtex: inner.bibtex(engine, &paper)?,
                 api_href: format!("/api/papers/{id}"),
                 paper: PaperCard::new(&paper),
             })
@@ -809,7 +792,7 @@ mod tests {
     fn search_links_keep_the_filters_and_encode_values() {
         let p =
             SearchParams::parse(Some("q=a%26b&author=O%27Neil&year=2019&offset=20"), 20).unwrap();
-        let href = search_href(&p, without_offset);
+        let href = search_href(&p, |_| {});
         assert_eq!(href, "/search?q=a%26b&author=O%27Neil&year=2019");
     }
 

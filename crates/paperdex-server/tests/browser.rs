@@ -189,7 +189,9 @@ async fn home_search_paper_author(driver: &Driver, base: &str) {
     assert_eq!(text(&client, "article h1").await, first);
     let sources = text(&client, "#sources-h").await;
     assert_eq!(sources, "Sources and why they were merged");
-    assert!(text(&client, "#bibtex").await.starts_with("@article{"));
+    assert!(text(&client, "#bibtex")
+        .await
+        .starts_with("@inproceedings{"));
     let copy = client.find(Locator::Css("button.copy")).await.unwrap();
     assert!(
         copy.is_displayed().await.unwrap(),

@@ -265,6 +265,24 @@ async fn bibtex_is_an_entry_of_the_paper() {
         "{body}"
     );
     assert!(body.contains("doi = {10.1137/16m1080173}"), "{body}");
+    // The entry, citation key included, is the one `paperdex export` writes.
+    let engine = &lib().engine;
+    let id = engine
+        .store()
+        .resolve_paper("10.1137/16M1080173")
+        .unwrap()
+        .unwrap();
+    let paper = engine.store().paper(id).unwrap().unwrap();
+    let keys = paperdex_export::library_keys(engine).unwrap();
+    let mut exported = Vec::new();
+    paperdex_export::write_papers(
+        paperdex_export::ExportFormat::Bibtex,
+        &[paper],
+        &keys,
+        &mut exported,
+    )
+    .unwrap();
+    assert_eq!(body, String::from_utf8(exported).unwrap());
     expect_error("/api/papers/123456789/bibtex", 404, None).await;
 }
 
@@ -508,7 +526,10 @@ async fn pages_render_what_a_reader_needs() {
     let (_, _, paper) = get("/papers/2006.16239").await;
     assert!(paper.contains("Sources and why they were merged"));
     assert!(paper.contains("https://arxiv.org/abs/2006.16239"));
-    assert!(paper.contains("@article{") || paper.contains("@misc{"));
+    assert!(
+        paper.contains("@inproceedings{"),
+        "an ICML paper is cited as proceedings"
+    );
     assert!(paper.contains("href=\"/authors/"));
     let (status, _, page) = get("/search?q=x&k=0").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);

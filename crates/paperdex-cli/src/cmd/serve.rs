@@ -47,7 +47,6 @@ pub fn run(
     let writes = token.is_some();
     let options = ServerOptions {
         token,
-        trending: std::sync::Arc::new(trending_papers),
         max_body_bytes: args.max_upload_mib.max(1) * 1024 * 1024,
         ..Default::default()
     };
@@ -77,20 +76,4 @@ pub fn run(
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The home page's trending list: paperdex-discover's documented score.
-fn trending_papers(
-    store: &dyn paperdex_store::Store,
-    k: usize,
-) -> Result<Vec<paperdex_model::Paper>, paperdex_store::StoreError> {
-    let options = paperdex_discover::trending::TrendingOptions {
-        k,
-        ..Default::default()
-    };
-    match paperdex_discover::trending::trending(store, &options) {
-        Ok(list) => Ok(list.papers.into_iter().map(|t| t.paper).collect()),
-        Err(paperdex_discover::DiscoverError::Store(e)) => Err(e),
-        Err(e) => Err(paperdex_store::StoreError::Backend(Box::new(e))),
-    }
 }
