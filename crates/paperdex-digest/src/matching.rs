@@ -4,7 +4,7 @@
 
 use crate::DigestError;
 use paperdex_model::PaperId;
-use paperdex_search::{parse_query, Engine, SearchError};
+use paperdex_search::{parse_query, Engine, ParsedQuery, SearchError};
 use std::collections::HashSet;
 
 /// Answers query follows.
@@ -24,21 +24,6 @@ pub trait TopicMembers {
     fn topic_label(&self, topic: u32) -> Result<Option<String>, DigestError>;
     /// Every paper of the topic.
     fn papers_of_topic(&self, topic: u32) -> Result<Vec<PaperId>, DigestError>;
-}
-
-/// The topic source when no topic model is wired in: every call says so.
-pub struct NoTopics;
-
-const NO_TOPICS: &str =
-    "topics are not available: this build of paperdex has no topic model to follow";
-
-impl TopicMembers for NoTopics {
-    fn topic_label(&self, _topic: u32) -> Result<Option<String>, DigestError> {
-        Err(DigestError::Topic(NO_TOPICS.into()))
-    }
-    fn papers_of_topic(&self, _topic: u32) -> Result<Vec<PaperId>, DigestError> {
-        Err(DigestError::Topic(NO_TOPICS.into()))
-    }
 }
 
 /// Query follows answered by the engine's full-text index, every word
@@ -64,15 +49,15 @@ impl<'e> LexicalMatcher<'e> {
     }
 }
 
-/// Checks that a follow query parses and asks for something.
-pub fn check_query(query: &str) -> Result<(), DigestError> {
+/// Parses a follow query, refusing one that asks for nothing.
+pub fn check_query(query: &str) -> Result<ParsedQuery, DigestError> {
     let parsed = parse_query(query).map_err(|e| DigestError::BadQuery(e.to_string()))?;
     if !parsed.has_text() && parsed.filters.is_empty() {
         return Err(DigestError::BadQuery(format!(
             "'{query}' has no words, phrases or filters to match"
         )));
     }
-    Ok(())
+    Ok(parsed)
 }
 
 impl QueryMatcher for LexicalMatcher<'_> {
@@ -81,11 +66,10 @@ impl QueryMatcher for LexicalMatcher<'_> {
         query: &str,
         candidates: &HashSet<PaperId>,
     ) -> Result<Vec<(PaperId, f64)>, DigestError> {
-        check_query(query)?;
+        let mut parsed = check_query(query)?;
         if candidates.is_empty() {
             return Ok(Vec::new());
         }
-        let mut parsed = parse_query(query).map_err(|e| DigestError::BadQuery(e.to_string()))?;
         // The index ORs plain words but requires every phrase: a one-word
         // phrase is a required word.
         let words = std::mem::take(&mut parsed.terms);
