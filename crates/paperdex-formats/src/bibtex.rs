@@ -10,8 +10,8 @@
 //!
 //! [`RecordError`]: paperdex_model::RecordError
 
-use crate::detect::is_entry_start;
-use crate::sink::Sink;
+use crate::detect::{char_floor, is_entry_start};
+use crate::sink::{Sink, MAX_RECORD_BYTES};
 use crate::text::{collapse_ws, leading_iso_date, leading_year, month_number};
 use biblatex::{Bibliography, ChunksExt, Entry, Person};
 use paperdex_model::{normalize_doi, ArxivId, Link, RecordFields};
@@ -20,11 +20,6 @@ use paperdex_model::{normalize_doi, ArxivId, Link, RecordFields};
 /// nest a few levels (`{{NASA}}`, `{\"{o}}`); the BibTeX parser's work grows
 /// with the square of the depth, so a hostile file could stall it.
 pub(crate) const MAX_BRACE_DEPTH: usize = 64;
-
-/// The longest entry read, in bytes. Real entries are a few kilobytes even
-/// with an abstract; a larger one is refused with its line rather than
-/// parsed in memory several times its size.
-pub(crate) const MAX_ENTRY_BYTES: usize = 1 << 20;
 
 /// At most this many `@string` macros are defined per file, taking at most
 /// [`MAX_MACRO_BYTES`] together.
@@ -52,11 +47,7 @@ impl RawEntry<'_> {
         let rest = &self.text[open + 1..];
         let key = rest[..rest.find([',', '\n', '}', ')']).unwrap_or(rest.len())].trim();
         // A key is a short word; a runaway one is cut for messages.
-        let mut end = key.len().min(80);
-        while !key.is_char_boundary(end) {
-            end -= 1;
-        }
-        let key = &key[..end];
+        let key = &key[..char_floor(key, 80)];
         (!key.is_empty()).then_some(key)
     }
 }
@@ -184,11 +175,14 @@ pub(crate) fn parse(sink: &mut Sink) {
 /// The entry's fields, or the offset in the entry and text of what is wrong.
 fn read_entry(raw: &RawEntry, strings: &str) -> Result<RecordFields, (usize, String)> {
     let key = raw.key().unwrap_or("?");
-    if raw.text.len() > MAX_ENTRY_BYTES {
+    // Real entries are a few kilobytes even with an abstract; a larger one
+    // is refused with its line rather than parsed in memory several times
+    // its size.
+    if raw.text.len() > MAX_RECORD_BYTES {
         return Err((
             0,
             format!(
-                "bibtex entry `{key}` is {} bytes long; the limit is {MAX_ENTRY_BYTES}",
+                "bibtex entry `{key}` is {} bytes long; the limit is {MAX_RECORD_BYTES}",
                 raw.text.len()
             ),
         ));

@@ -52,7 +52,8 @@ fn extension(file_name: &str) -> String {
     }
 }
 
-fn char_floor(s: &str, mut i: usize) -> usize {
+/// The largest char boundary of `s` at or before byte `i`.
+pub(crate) fn char_floor(s: &str, mut i: usize) -> usize {
     if i >= s.len() {
         return s.len();
     }
