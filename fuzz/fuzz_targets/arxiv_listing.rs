@@ -1,7 +1,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use paperdex_fuzz::{run, Target, INPUT_NAME};
+use paperdex_fuzz::{run, Format, Target, INPUT_NAME};
 
 fuzz_target!(|data: &[u8]| {
-    run(Target::ArxivListing, INPUT_NAME, data);
+    run(Target::Reader(Format::ArxivListing), INPUT_NAME, data);
 });

@@ -4,7 +4,7 @@
 //! `crates/paperdex-fuzz/corpus/<target>/` (hand-written edge cases and every
 //! crash found so far).
 
-use crate::Target;
+use crate::{Format, Target};
 use serde_json::value::RawValue;
 use std::path::{Path, PathBuf};
 
@@ -106,8 +106,8 @@ pub fn seeds(target: Target, shared_corpus: &Path) -> std::io::Result<Vec<Seed>>
                 }
             }
         }
-        Target::ConferenceJson => out.extend(json_seeds(&conferences)),
-        Target::Bibtex => {
+        Target::Reader(Format::ConferenceJson) => out.extend(json_seeds(&conferences)),
+        Target::Reader(Format::Bibtex) => {
             out.extend(
                 listings
                     .iter()
@@ -116,7 +116,7 @@ pub fn seeds(target: Target, shared_corpus: &Path) -> std::io::Result<Vec<Seed>>
             );
             out.extend(bibtex_seeds(&conferences));
         }
-        Target::ArxivAtom => {
+        Target::Reader(Format::ArxivAtom) => {
             out.extend(
                 listings
                     .iter()

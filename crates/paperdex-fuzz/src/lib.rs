@@ -19,30 +19,17 @@ pub mod corpus;
 pub mod driver;
 pub mod mutate;
 
-use paperdex_formats::{parse_file, parse_str, Format, Parsed};
+pub use paperdex_formats::Format;
+use paperdex_formats::{parse_file, parse_str, Parsed};
 use paperdex_index::{parse_query, IndexDoc, TextIndex};
 use paperdex_model::Paper;
 use std::sync::OnceLock;
 
 /// One fuzz target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Target {
-    /// The arXiv author-listing reader.
-    ArxivListing,
-    /// The glued arXiv listing reader.
-    ArxivListingGlued,
-    /// The profile-page reader.
-    ProfilePage,
-    /// The conference accepted-papers list reader.
-    ConferenceList,
-    /// The trending-papers page reader.
-    TrendingPage,
-    /// The conference JSON reader.
-    ConferenceJson,
-    /// The arXiv Atom feed reader.
-    ArxivAtom,
-    /// The BibTeX reader.
-    Bibtex,
+    /// One reader of `paperdex-formats`, forced on the bytes.
+    Reader(Format),
     /// Format detection, then the detected reader (`paperdex ingest`).
     Detect,
     /// The search query parser, then a search on a small index.
@@ -50,42 +37,44 @@ pub enum Target {
 }
 
 impl Target {
-    /// Every target, in a fixed order.
-    pub const ALL: [Target; 10] = [
-        Target::ArxivListing,
-        Target::ArxivListingGlued,
-        Target::ProfilePage,
-        Target::ConferenceList,
-        Target::TrendingPage,
-        Target::ConferenceJson,
-        Target::ArxivAtom,
-        Target::Bibtex,
-        Target::Detect,
-        Target::Query,
-    ];
+    /// Every target: a reader per format (a new format gets its target by
+    /// being in [`Format::ALL`]), then detection and the query parser.
+    pub const ALL: [Target; Format::ALL.len() + 2] = {
+        let mut all = [Target::Query; Format::ALL.len() + 2];
+        let mut i = 0;
+        while i < Format::ALL.len() {
+            all[i] = Target::Reader(Format::ALL[i]);
+            i += 1;
+        }
+        all[Format::ALL.len()] = Target::Detect;
+        all
+    };
 
     /// The reader this target forces, if it forces one.
     pub fn format(self) -> Option<Format> {
-        Some(match self {
-            Target::ArxivListing => Format::ArxivListing,
-            Target::ArxivListingGlued => Format::ArxivListingGlued,
-            Target::ProfilePage => Format::ProfilePage,
-            Target::ConferenceList => Format::ConferenceList,
-            Target::TrendingPage => Format::TrendingPage,
-            Target::ConferenceJson => Format::ConferenceJson,
-            Target::ArxivAtom => Format::ArxivAtom,
-            Target::Bibtex => Format::Bibtex,
-            Target::Detect | Target::Query => return None,
-        })
+        match self {
+            Target::Reader(format) => Some(format),
+            Target::Detect | Target::Query => None,
+        }
     }
 
     /// The name used on the command line and for corpus directories.
     pub fn name(self) -> &'static str {
-        match self.format() {
-            Some(f) => f.name(),
-            None if self == Target::Detect => "detect",
-            None => "query",
+        match self {
+            Target::Reader(format) => format.name(),
+            Target::Detect => "detect",
+            Target::Query => "query",
         }
+    }
+}
+
+impl clap::ValueEnum for Target {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Self::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()))
     }
 }
 
@@ -109,8 +98,7 @@ pub fn run(target: Target, name: &str, data: &[u8]) -> u64 {
                 signature(None, Some(&e.to_string()))
             }
         },
-        forced => {
-            let format = forced.format().expect("reader target");
+        Target::Reader(format) => {
             let Ok(text) = std::str::from_utf8(data) else {
                 // Readers take text; non-UTF-8 bytes are parse_file's job (Detect).
                 return 0;
@@ -336,8 +324,16 @@ mod tests {
 
     #[test]
     fn signatures_tell_outcomes_apart() {
-        let a = run(Target::Bibtex, "a.bib", b"@article{k, title={T}}");
-        let b = run(Target::Bibtex, "a.bib", b"@article{k, title={T}");
+        let a = run(
+            Target::Reader(Format::Bibtex),
+            "a.bib",
+            b"@article{k, title={T}}",
+        );
+        let b = run(
+            Target::Reader(Format::Bibtex),
+            "a.bib",
+            b"@article{k, title={T}",
+        );
         assert_ne!(a, b);
         let q1 = run(Target::Query, INPUT_NAME, b"graph year:2018");
         let q2 = run(Target::Query, INPUT_NAME, b"year:");

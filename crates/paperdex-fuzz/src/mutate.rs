@@ -8,7 +8,7 @@
 //! deeply, huge repetitions, invalid UTF-8 and control bytes, and splices of
 //! two inputs.
 
-use crate::Target;
+use crate::{Format, Target};
 use rand::rngs::StdRng;
 use rand::Rng;
 
@@ -149,9 +149,9 @@ pub fn dictionary(target: Target) -> &'static [&'static str] {
         "year:..",
     ];
     match target {
-        Target::ConferenceJson => JSON,
-        Target::ArxivAtom => ATOM,
-        Target::Bibtex => BIBTEX,
+        Target::Reader(Format::ConferenceJson) => JSON,
+        Target::Reader(Format::ArxivAtom) => ATOM,
+        Target::Reader(Format::Bibtex) => BIBTEX,
         Target::Query => QUERY,
         Target::Detect => LISTING,
         _ => LISTING,
@@ -329,7 +329,12 @@ mod tests {
         let mut changed = 0;
         for _ in 0..500 {
             let mut input = seed.clone();
-            mutate(Target::Bibtex, &mut rng, &mut input, b"other input");
+            mutate(
+                Target::Reader(Format::Bibtex),
+                &mut rng,
+                &mut input,
+                b"other input",
+            );
             assert!(input.len() <= MAX_INPUT);
             changed += usize::from(input != seed);
         }
