@@ -63,6 +63,12 @@ pub fn database_path(data_dir: &Path) -> PathBuf {
     data_dir.join("library.sqlite")
 }
 
+/// The embedding model (`--model-dir` or the default), for commands that
+/// need the model but not the search engine; `None` when it cannot load.
+pub fn open_embedder(paths: &Paths) -> Option<Arc<dyn paperdex_embed::Embedder>> {
+    paperdex_search::load_embedder(paths.model_dir.clone())
+}
+
 /// Opens the whole engine (store, index, vectors and, with `load_model`, the model).
 pub fn open_engine(paths: &Paths, load_model: bool) -> Result<Engine> {
     let store = open(paths)?;

@@ -118,6 +118,19 @@ pub struct Engine {
     sync_lock: Mutex<()>,
 }
 
+/// The embedding model in `model_dir` (default: the platform's model
+/// directory), or `None`, with a warning, when it cannot be loaded.
+pub fn load_embedder(model_dir: Option<PathBuf>) -> Option<Arc<dyn Embedder>> {
+    let dir = model_dir.unwrap_or_else(paperdex_embed::default_model_dir);
+    match MiniLmEmbedder::load(&dir) {
+        Ok(m) => Some(Arc::new(m)),
+        Err(e) => {
+            warn!(error = %e, "embedding model not loaded: semantic search is off");
+            None
+        }
+    }
+}
+
 impl Engine {
     /// Opens the engine over `store`, with derived data under `data_dir`,
     /// and brings the full-text index up to date.
@@ -126,17 +139,8 @@ impl Engine {
         store: Arc<dyn Store>,
         options: EngineOptions,
     ) -> Result<Engine, SearchError> {
-        let embedder: Option<Arc<dyn Embedder>> = if options.load_model {
-            let dir = options
-                .model_dir
-                .unwrap_or_else(paperdex_embed::default_model_dir);
-            match MiniLmEmbedder::load(&dir) {
-                Ok(m) => Some(Arc::new(m)),
-                Err(e) => {
-                    warn!(error = %e, "embedding model not loaded: semantic search is off");
-                    None
-                }
-            }
+        let embedder = if options.load_model {
+            load_embedder(options.model_dir)
         } else {
             None
         };

@@ -16,8 +16,8 @@ mod error;
 mod fusion;
 
 pub use engine::{
-    embedding_text, Engine, EngineOptions, RankedIds, Refreshed, SearchHit, SearchMode,
-    SearchRequest, SearchResults,
+    embedding_text, load_embedder, Engine, EngineOptions, RankedIds, Refreshed, SearchHit,
+    SearchMode, SearchRequest, SearchResults,
 };
 pub use error::SearchError;
 pub use fusion::{fuse, Fusion};

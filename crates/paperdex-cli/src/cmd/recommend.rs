@@ -25,12 +25,12 @@ struct RecommendationJson<'a> {
 }
 
 pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
-    let engine = library::open_engine(paths, true)?;
-    let model = engine.embedder().map(|e| e.model_id().to_string());
+    let store = library::open(paths)?;
+    let model = library::open_embedder(paths).map(|e| e.model_id().to_string());
     if model.is_none() {
         eprintln!("note: no embedding model loaded, recommending from words only");
     }
-    let recs = recommend::recommend(engine.store().as_ref(), model.as_deref(), args.k)?;
+    let recs = recommend::recommend(store.as_ref(), model.as_deref(), args.k)?;
     for r in &recs {
         if args.json {
             output::print_json(&RecommendationJson {

@@ -26,11 +26,11 @@ pub struct TopicArgs {
 }
 
 pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
-    let engine = library::open_engine(paths, true)?;
-    let Some(embedder) = engine.embedder() else {
+    let store = library::open(paths)?;
+    let store = store.as_ref();
+    let Some(embedder) = library::open_embedder(paths) else {
         bail!("no embedding model found: run scripts/setup-model.sh or pass --model-dir");
     };
-    let store = engine.store().as_ref();
     let refreshed = topics::refresh(store, embedder.model_id(), args.k)?;
     let Some(set) = topics::topics(store)? else {
         bail!("topics were not stored");
