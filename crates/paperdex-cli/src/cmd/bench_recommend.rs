@@ -96,12 +96,11 @@ pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
     if args.min_papers < 2 {
         bail!("--min-papers must be at least 2 (one to star, one to find)");
     }
-    let engine = library::open_engine(paths, true)?;
-    let Some(embedder) = engine.embedder() else {
+    let store = library::open(paths)?;
+    let Some(embedder) = library::open_embedder(paths) else {
         bail!("no embedding model found: run scripts/setup-model.sh or pass --model-dir");
     };
-    let (papers, embeddings) =
-        recommend::library(engine.store().as_ref(), Some(embedder.model_id()))?;
+    let (papers, embeddings) = recommend::library(store.as_ref(), Some(embedder.model_id()))?;
     if embeddings.is_empty() {
         bail!("the library has no embeddings: run paperdex embed first");
     }

@@ -103,13 +103,11 @@ pub fn scale(paths: &library::Paths, args: ScaleArgs) -> Result<ExitCode> {
             args.source.display()
         );
     }
-    let source_engine = library::open_engine(&source_paths, true)?;
-    let Some(embedder) = source_engine.embedder().cloned() else {
+    let Some(embedder) = library::open_embedder(paths) else {
         bail!("the benchmark needs the embedding model: run scripts/setup-model.sh");
     };
     let model = embedder.model_id().to_string();
-    let sources = load_sources(source_engine.store().as_ref(), &model)?;
-    drop(source_engine);
+    let sources = load_sources(library::open(&source_paths)?.as_ref(), &model)?;
     if sources.len() < 50 {
         bail!(
             "the source library has {} embedded papers with title and abstract; it needs at least 50",
@@ -145,7 +143,6 @@ pub fn scale(paths: &library::Paths, args: ScaleArgs) -> Result<ExitCode> {
     let store_seconds = started.elapsed().as_secs_f64();
     let index_started = Instant::now();
     engine.sync_text()?;
-    engine.text_index().wait_for_merges()?;
     let index_seconds = index_started.elapsed().as_secs_f64();
     let papers_stored = engine.store().stats()?.papers;
     eprintln!("bench scale: stored {papers_stored} papers in {store_seconds:.1} s, indexed in {index_seconds:.1} s");
