@@ -215,13 +215,12 @@ impl Engine {
                 "it has applied batch {applied}, the library's last is {last}"
             )));
         }
-        let batches = match self.store.paper_batches() {
-            Ok(b) => b,
-            // A backend that cannot list them: catching up is all we can do.
+        let expected = match self.store.papers_created_through(applied) {
+            Ok(n) => n,
+            // A backend that cannot count them: catching up is all we can do.
             Err(paperdex_store::StoreError::Unsupported(_)) => return Ok(None),
             Err(e) => return Err(e.into()),
         };
-        let expected = batches.iter().filter(|p| p.created <= applied).count() as u64;
         let docs = self.text.num_docs();
         Ok((docs != expected).then(|| {
             format!("it holds {docs} papers, the library had {expected} at batch {applied}")

@@ -188,6 +188,12 @@ pub trait Store: Send + Sync {
     fn paper_batches(&self) -> Result<Vec<PaperBatches>> {
         Err(StoreError::Unsupported("integrity check"))
     }
+    /// How many papers existed after `batch`: those it or an earlier batch
+    /// created (what a derived index that applied `batch` must hold).
+    fn papers_created_through(&self, batch: i64) -> Result<u64> {
+        let _ = batch;
+        Err(StoreError::Unsupported("integrity check"))
+    }
     /// How complete and current the stored embeddings of `model` are, for
     /// vectors of `dim` components.
     fn embedding_health(&self, model: &str, dim: usize) -> Result<EmbeddingHealth> {

@@ -14,6 +14,7 @@ pub(crate) fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0002_embeddings.sql")),
         M::up(include_str!("migrations/0003_topics.sql")),
         M::up(include_str!("migrations/0004_embeddings_by_model.sql")),
+        M::up(include_str!("migrations/0005_papers_by_created_batch.sql")),
     ])
 }
 
@@ -890,6 +891,16 @@ impl Store for SqliteStore {
         maintenance::paper_batches(self)
     }
 
+    fn papers_created_through(&self, batch: i64) -> Result<u64> {
+        self.read(|tx| {
+            Ok(tx.query_row(
+                "SELECT COUNT(*) FROM papers WHERE created_batch <= ?1",
+                [batch],
+                |r| r.get::<_, i64>(0),
+            )? as u64)
+        })
+    }
+
     fn embedding_health(&self, model: &str, dim: usize) -> Result<EmbeddingHealth> {
         maintenance::embedding_health(self, model, dim)
     }
@@ -1095,6 +1106,19 @@ mod tests {
             .collect();
         assert_eq!(new, vec![("second".to_string(), b2)]);
         assert!(store.papers_created_since(b2 + 1).unwrap().is_empty());
+    }
+
+    #[test]
+    fn papers_created_through_counts_by_creating_batch() {
+        let (_dir, store) = store();
+        assert_eq!(store.papers_created_through(i64::MAX).unwrap(), 0);
+        let b1 = add_paper(&store, "first", false).unwrap();
+        let b2 = add_paper(&store, "second", false).unwrap();
+        assert!(add_paper(&store, "aborted", true).is_err());
+        assert_eq!(store.papers_created_through(b1 - 1).unwrap(), 0);
+        assert_eq!(store.papers_created_through(b1).unwrap(), 1);
+        assert_eq!(store.papers_created_through(b2).unwrap(), 2);
+        assert_eq!(store.papers_created_through(i64::MAX).unwrap(), 2);
     }
 
     #[test]
