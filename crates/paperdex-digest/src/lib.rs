@@ -7,7 +7,7 @@
 //!   [`Since`]) that match each follow, grouped by follow. Query follows are
 //!   answered by a [`QueryMatcher`] ([`LexicalMatcher`] over the engine's
 //!   full-text index); topic follows by a [`TopicMembers`] that the topic
-//!   model provides (the CLI wires in the stored topics).
+//!   model provides ([`StoredTopics`]: those paperdex-discover stored).
 //! - [`render`]: Markdown, email-ready HTML or RSS 2.0; [`feed`] renders the
 //!   feed of a window for a web server; [`send`] mails a digest over SMTP.
 #![deny(missing_docs)]
@@ -25,7 +25,7 @@ pub use digest::{
 pub use error::DigestError;
 pub use follows::Follow;
 pub use mail::{message, send, subject, SmtpSecurity, SmtpSettings};
-pub use matching::{check_query, LexicalMatcher, QueryMatcher, TopicMembers};
+pub use matching::{check_query, LexicalMatcher, QueryMatcher, StoredTopics, TopicMembers};
 pub use render::{render, rss, DigestFormat};
 
 use paperdex_search::Engine;
@@ -39,14 +39,13 @@ pub const DEFAULT_FEED_WINDOW_DAYS: i64 = 30;
 /// it and tell items apart by guid.
 pub fn feed(
     engine: &Engine,
-    topics: &dyn TopicMembers,
     window: time::Duration,
     feed_link: &str,
 ) -> Result<String, DigestError> {
     let digest = build_for_follows(
         engine.store().as_ref(),
         &LexicalMatcher::new(engine),
-        topics,
+        &StoredTopics(engine.store().as_ref()),
         Since::Window(window),
         time::OffsetDateTime::now_utc(),
     )?;

@@ -5,6 +5,7 @@
 use crate::DigestError;
 use paperdex_model::PaperId;
 use paperdex_search::{parse_query, Engine, ParsedQuery, SearchError};
+use paperdex_store::Store;
 use std::collections::HashSet;
 
 /// Answers query follows.
@@ -24,6 +25,25 @@ pub trait TopicMembers {
     fn topic_label(&self, topic: u32) -> Result<Option<String>, DigestError>;
     /// Every paper of the topic.
     fn papers_of_topic(&self, topic: u32) -> Result<Vec<PaperId>, DigestError>;
+}
+
+/// Topics as `paperdex topics` computes and stores them (paperdex-discover
+/// writes them to the store).
+pub struct StoredTopics<'s>(pub &'s dyn Store);
+
+impl TopicMembers for StoredTopics<'_> {
+    fn topic_label(&self, topic: u32) -> Result<Option<String>, DigestError> {
+        Ok(self.0.topics()?.and_then(|set| {
+            set.topics
+                .into_iter()
+                .find(|t| t.id == i64::from(topic))
+                .map(|t| t.label)
+        }))
+    }
+
+    fn papers_of_topic(&self, topic: u32) -> Result<Vec<PaperId>, DigestError> {
+        Ok(self.0.topic_papers(i64::from(topic))?)
+    }
 }
 
 /// Query follows answered by the engine's full-text index, every word

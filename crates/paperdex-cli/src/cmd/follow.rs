@@ -1,8 +1,7 @@
 //! `paperdex follow`, `unfollow` and `follows`.
 use crate::{library, output};
 use anyhow::Result;
-use paperdex_digest::{follows, DigestError, Follow, TopicMembers};
-use paperdex_model::PaperId;
+use paperdex_digest::{follows, Follow, StoredTopics, TopicMembers};
 use paperdex_store::Store;
 use std::process::ExitCode;
 
@@ -33,24 +32,6 @@ pub struct ListArgs {
     /// One JSON object per line
     #[arg(long)]
     json: bool,
-}
-
-/// Topics as `paperdex topics` computes and stores them (paperdex-discover).
-pub struct StoredTopics<'s>(pub &'s dyn Store);
-
-impl TopicMembers for StoredTopics<'_> {
-    fn topic_label(&self, topic: u32) -> Result<Option<String>, DigestError> {
-        Ok(self.0.topics()?.and_then(|set| {
-            set.topics
-                .into_iter()
-                .find(|t| t.id == i64::from(topic))
-                .map(|t| t.label)
-        }))
-    }
-
-    fn papers_of_topic(&self, topic: u32) -> Result<Vec<PaperId>, DigestError> {
-        Ok(self.0.topic_papers(i64::from(topic))?)
-    }
 }
 
 /// The topic model follows use.
