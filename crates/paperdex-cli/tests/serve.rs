@@ -1,6 +1,7 @@
 //! `paperdex serve` as a process: it says where it listens and whether
 //! writes are enabled, answers HTTP, and stops cleanly on SIGTERM.
 
+mod judge;
 mod util;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -105,6 +106,54 @@ fn a_token_from_the_environment_enables_writes() {
     let (mut child, _stderr, addr) = serve(&lib, Some("s3cret"));
     let response = http_get(&addr, "/api/stats");
     assert!(response.contains("\"writes_enabled\":true"), "{response}");
+    sigterm(&child);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn the_feed_url_serves_the_follows_to_a_feed_reader() {
+    let lib = util::Library::new();
+    for listing in util::seed_listings() {
+        lib.run_ok(&["ingest", "--no-embed", listing.to_str().unwrap()]);
+    }
+    lib.run_ok(&["follow", "author", "Kevin", "Swersky"]);
+    lib.run_ok(&["follow", "query", "graph convolutional"]);
+    let digest = lib.json(&["digest", "--json", "--dry-run", "--since", "7d"]);
+    let matched = digest["matched_papers"].as_u64().unwrap();
+    assert!(matched >= 10, "{digest}");
+    let (mut child, _stderr, addr) = serve(&lib, None);
+
+    let response = http_get(&addr, "/feed.rss");
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(
+        head.to_lowercase()
+            .contains("content-type: application/rss+xml"),
+        "{head}"
+    );
+    let feed = lib.path().join("served-feed.xml");
+    std::fs::write(&feed, body).unwrap();
+    let out = judge::run(
+        r#"
+import sys, json, feedparser
+d = feedparser.parse(sys.argv[1])
+assert d.bozo == 0, repr(d.get("bozo_exception"))
+assert d.version == "rss20", d.version
+print(json.dumps({"entries": len(d.entries), "ids": len({e.id for e in d.entries})}))
+"#,
+        &[feed.to_str().unwrap()],
+    );
+    let parsed: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // The same papers `paperdex digest` finds for the window, each once.
+    assert_eq!(parsed["entries"], matched, "{out}");
+    assert_eq!(parsed["ids"], matched, "{out}");
+    // Serving it records nothing: a digest afterwards still finds them all.
+    let again = lib.json(&["digest", "--json"]);
+    assert_eq!(again["matched_papers"], matched);
+
+    let response = http_get(&addr, "/feed.rss?since=soon");
+    assert!(response.starts_with("HTTP/1.1 400"), "{response}");
+    assert!(response.contains("\"parameter\":\"since\""), "{response}");
     sigterm(&child);
     assert!(child.wait().unwrap().success());
 }

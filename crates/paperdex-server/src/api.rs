@@ -4,7 +4,7 @@
 //! handlers' annotations.
 
 use crate::error::{AppError, ErrorBody};
-use crate::params::{self, SearchParams, MAX_K};
+use crate::params::{self, ExportParams, SearchParams, MAX_K};
 use crate::state::AppState;
 use crate::wire::Json;
 use crate::wire::*;
@@ -29,7 +29,7 @@ const MAX_NAME_CHARS: usize = 200;
         title = "paperdex API",
         description = "Search and read the papers and authors of a paperdex library. Errors are JSON `{\"error\": {\"status\", \"message\", \"parameter\"}}`."
     ),
-    paths(search, paper, similar, bibtex, author, stats, ingest),
+    paths(search, paper, similar, bibtex, author, stats, export, ingest),
     components(schemas(ErrorBody, SearchResponse, PaperDetail, SimilarResponse, AuthorJson, StatsJson, IngestResponse)),
     modifiers(&BearerAuth)
 )]
@@ -248,6 +248,53 @@ pub async fn stats(State(state): State<AppState>) -> Result<Json<StatsJson>, App
         })
         .await?;
     Ok(Json(stats))
+}
+
+/// Papers as BibTeX, CSL-JSON or RIS, with the citation keys `paperdex export` gives.
+///
+/// Every paper matching `q` and the filters (best first), or the whole
+/// library when none is given.
+#[utoipa::path(
+    get,
+    path = "/api/export",
+    params(
+        ("format" = Option<String>, Query, description = "bibtex (default), csl-json or ris"),
+        ("q" = Option<String>, Query, description = "A query in the search language; every matching paper is exported"),
+        ("author" = Option<String>, Query, description = "Author name or name word; repeat to require several"),
+        ("year" = Option<String>, Query, description = "2019, 2018..2020, 2018.. or ..2020"),
+        ("venue" = Option<String>, Query, description = "Venue word or phrase; repeat to accept any of several"),
+    ),
+    responses(
+        (status = 200, description = "The papers in the format asked for", body = String),
+        (status = 400, description = "A parameter is invalid; `parameter` names it", body = ErrorBody),
+    )
+)]
+pub async fn export(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let ExportParams { format, selection } = ExportParams::parse(raw.as_deref())?;
+    let body = state
+        .blocking(move |engine| {
+            let q = selection.q.trim();
+            let selection = paperdex_export::Selection {
+                query: (!q.is_empty()).then(|| q.to_string()),
+                filters: selection.filters,
+            };
+            let mut out = Vec::new();
+            paperdex_export::export(engine, format, &selection, &mut out)?;
+            Ok(out)
+        })
+        .await?;
+    let disposition = format!("inline; filename=\"paperdex.{}\"", format.extension());
+    Ok((
+        [
+            (header::CONTENT_TYPE, format.content_type().to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 /// Upload a listing file (any format paperdex reads) into the library, as one batch.

@@ -123,7 +123,10 @@ impl From<paperdex_discover::DiscoverError> for AppError {
 
 impl From<paperdex_export::ExportError> for AppError {
     fn from(e: paperdex_export::ExportError) -> Self {
-        AppError::Internal(e.to_string())
+        match e {
+            paperdex_export::ExportError::Search(e) => e.into(),
+            other => AppError::Internal(other.to_string()),
+        }
     }
 }
 

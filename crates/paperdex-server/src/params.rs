@@ -3,6 +3,7 @@
 //! are errors too: a typo (`yaer=2019`) must not silently widen a search.
 
 use crate::error::AppError;
+use paperdex_export::ExportFormat;
 use paperdex_index::{Filters, MAX_QUERY_CHARS};
 use paperdex_search::SearchMode;
 
@@ -44,6 +45,26 @@ impl SearchParams {
     /// match), `venue` (repeatable: any may match) and `year` (`2019`,
     /// `2018..2020`, `2018..`, `..2020`). `default_k` applies when `k` is absent.
     pub fn parse(raw: Option<&str>, default_k: usize) -> Result<Self, AppError> {
+        const ACCEPTED: [&str; 7] = ["q", "mode", "k", "offset", "author", "year", "venue"];
+        let out = Self::from_pairs(pairs(raw)?, default_k, "search", &ACCEPTED)?;
+        if out.q.trim().is_empty() && out.filters.is_empty() {
+            return Err(AppError::param(
+                "q",
+                "is empty: give words to search for, or a filter (author, year, venue)",
+            ));
+        }
+        Ok(out)
+    }
+
+    /// The parameters of `endpoint` among `pairs`: only those in `accepted`
+    /// (a subset of [`parse`](Self::parse)'s) are; any other is an error
+    /// that lists them.
+    fn from_pairs(
+        pairs: Vec<(String, String)>,
+        default_k: usize,
+        endpoint: &str,
+        accepted: &[&str],
+    ) -> Result<Self, AppError> {
         let mut out = SearchParams {
             q: String::new(),
             mode: SearchMode::default(),
@@ -59,7 +80,10 @@ impl SearchParams {
             seen.push(name);
             Ok(())
         };
-        for (name, value) in pairs(raw)? {
+        for (name, value) in pairs {
+            if !accepted.contains(&name.as_str()) {
+                return Err(unknown(&name, endpoint, &or_list(accepted)));
+            }
             match name.as_str() {
                 "q" => {
                     once("q")?;
@@ -94,22 +118,61 @@ impl SearchParams {
                     out.filters.year_from = from;
                     out.filters.year_to = to;
                 }
-                other => {
-                    return Err(unknown(
-                        other,
-                        "search",
-                        "q, mode, k, offset, author, year or venue",
-                    ))
-                }
+                _ => unreachable!("every accepted parameter is parsed above"),
             }
         }
-        if out.q.trim().is_empty() && out.filters.is_empty() {
-            return Err(AppError::param(
-                "q",
-                "is empty: give words to search for, or a filter (author, year, venue)",
-            ));
-        }
         Ok(out)
+    }
+}
+
+/// What `/api/export` exports: a format and a selection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportParams {
+    /// `bibtex` (default), `csl-json` or `ris`.
+    pub format: ExportFormat,
+    /// The query and filters (`q`, `author`, `year`, `venue`); none selects
+    /// the whole library.
+    pub selection: SearchParams,
+}
+
+impl ExportParams {
+    /// Parses `format`, `q`, `author`, `year` and `venue`.
+    pub fn parse(raw: Option<&str>) -> Result<Self, AppError> {
+        const ACCEPTED: [&str; 5] = ["format", "q", "author", "year", "venue"];
+        let mut format = None;
+        let mut rest = Vec::new();
+        for (name, value) in pairs(raw)? {
+            if name != "format" {
+                rest.push((name, value));
+                continue;
+            }
+            if format.is_some() {
+                return Err(AppError::param("format", "is given more than once"));
+            }
+            let parsed: ExportFormat = value
+                .parse()
+                .map_err(|e: String| AppError::param("format", e))?;
+            if parsed == ExportFormat::Jsonl {
+                return Err(AppError::param(
+                    "format",
+                    "jsonl is the whole library for `paperdex import`: export it with the CLI (expected bibtex, csl-json or ris)",
+                ));
+            }
+            format = Some(parsed);
+        }
+        Ok(ExportParams {
+            format: format.unwrap_or(ExportFormat::Bibtex),
+            selection: SearchParams::from_pairs(rest, 0, "export", &ACCEPTED)?,
+        })
+    }
+}
+
+/// `a, b or c`.
+fn or_list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
     }
 }
 

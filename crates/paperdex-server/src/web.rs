@@ -765,6 +765,47 @@ pub async fn asset(Path(name): Path<String>) -> Response {
         .into_response()
 }
 
+/// The window `/feed.rss` covers when `since` is not given.
+const FEED_WINDOW: &str = "7d";
+
+/// `GET /feed.rss[?since=7d]`: the digest of the library's follows as an
+/// RSS 2.0 feed: papers first stored within the window that match a
+/// follow. Feed readers poll it; unlike `paperdex digest`, it records
+/// nothing.
+pub async fn feed(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let mut since = FEED_WINDOW.to_string();
+    for (name, value) in params::pairs(raw.as_deref())? {
+        match name.as_str() {
+            "since" => since = value,
+            other => return Err(params::unknown(other, "the feed", "since")),
+        }
+    }
+    let window = paperdex_digest::parse_duration(&since)
+        .map_err(|e| AppError::param("since", e.to_string()))?;
+    let site = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map_or_else(|| "/".to_string(), |host| format!("http://{host}/"));
+    let xml = state
+        .blocking(move |engine| {
+            paperdex_digest::feed(engine, window, &site)
+                .map_err(|e| AppError::Internal(e.to_string()))
+        })
+        .await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/rss+xml; charset=utf-8"),
+        )],
+        xml,
+    )
+        .into_response())
+}
+
 /// Unknown pages.
 pub async fn not_found_page() -> Response {
     PageError(AppError::NotFound("no such page".into())).into_response()

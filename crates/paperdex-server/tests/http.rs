@@ -541,3 +541,38 @@ async fn pages_render_what_a_reader_needs() {
     let (_, css, _) = get("/assets/style.css").await;
     assert_eq!(css, "text/css; charset=utf-8");
 }
+
+#[tokio::test]
+async fn export_gives_the_selection_in_each_citation_format() {
+    // A query selects its lexical matches, every one of them.
+    let search = get_json("/api/search?q=cache+replacement&mode=lexical&k=100").await;
+    let matches = search["total"].as_u64().unwrap();
+    assert!(matches > 0, "{search}");
+    let (status, kind, ris) = get("/api/export?format=ris&q=cache+replacement").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(kind, "application/x-research-info-systems");
+    assert_eq!(ris.matches("\nER  -").count() as u64, matches, "{ris}");
+    assert!(ris.contains("An Imitation Learning Approach for Cache Replacement"));
+
+    // BibTeX by default, with the key the paper's own entry has.
+    let (_, kind, bib) = get("/api/export?q=cache+replacement").await;
+    assert_eq!(kind, "application/x-bibtex; charset=utf-8");
+    let (_, _, own) = get("/api/papers/2006.16239/bibtex").await;
+    assert!(bib.contains(own.trim()), "{own}\n--- not in ---\n{bib}");
+
+    // Nothing selected: the whole library.
+    let (_, kind, csl) = get("/api/export?format=csl-json").await;
+    assert_eq!(kind, "application/vnd.citationstyles.csl+json");
+    let items: Vec<Value> = serde_json::from_str(&csl).unwrap();
+    let stats = get_json("/api/stats").await;
+    assert_eq!(items.len() as u64, stats["papers"].as_u64().unwrap());
+
+    // Filters select too; bad parameters are named.
+    let (_, _, swersky) = get("/api/export?format=ris&author=Swersky&year=2019..2020").await;
+    assert!(swersky.contains("Swersky"), "{swersky}");
+    expect_error("/api/export?format=jsonl", 400, Some("format")).await;
+    expect_error("/api/export?format=docx", 400, Some("format")).await;
+    expect_error("/api/export?mode=lexical", 400, Some("mode")).await;
+    expect_error("/api/export?year=20x9", 400, Some("year")).await;
+    expect_error("/api/export?q=year%3Asoon", 400, Some("q")).await;
+}
