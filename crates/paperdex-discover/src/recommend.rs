@@ -1,15 +1,14 @@
 //! Recommendations from stars: a linear SVM trained on the starred papers
-//! against all others, over TF-IDF and sentence-embedding features, ranks
-//! the papers not starred.
+//! against all others ranks the papers not starred.
 //!
 //! arxiv-sanity-lite trains a linear SVM (scikit-learn `LinearSVC`, C = 0.01,
 //! balanced class weights) on TF-IDF of title, abstract and authors. We keep
-//! that model and add what TF-IDF misses: a paper's feature vector is its
-//! TF-IDF vector (L2-normalized, arxiv-sanity-lite's settings: words and
-//! bigrams, sublinear tf, smoothed idf, df between 5 papers and 10 % of the
-//! library, the 20,000 most frequent terms) followed by its MiniLM embedding
-//! (unit length, weighted [`EMBEDDING_WEIGHT`]) and a constant bias feature.
-//! Papers without an embedding get zeros there.
+//! that model, with a paper's feature vector its TF-IDF vector (L2-normalized,
+//! arxiv-sanity-lite's settings: words and bigrams, sublinear tf, smoothed
+//! idf, df between 5 papers and 10 % of the library, the 20,000 most frequent
+//! terms), optionally followed by its MiniLM embedding (unit length, weighted
+//! as [`ModelOptions`] says; papers without one get zeros), and a constant
+//! bias feature. [`MODEL`] holds the settings used and how they were chosen.
 //!
 //! The SVM is solved by dual coordinate descent for the L2-regularized,
 //! squared-hinge-loss problem (Hsieh et al., ICML 2008: what liblinear, and
@@ -28,10 +27,32 @@ use std::collections::{HashMap, HashSet};
 
 /// The user-item kind of stars.
 pub const STAR_KIND: &str = "star";
-/// SVM regularization (arxiv-sanity-lite's).
-pub const SVM_C: f64 = 0.01;
-/// Weight of the embedding block against the TF-IDF block (both unit length).
-pub const EMBEDDING_WEIGHT: f32 = 1.0;
+/// arxiv-sanity-lite's SVM regularization (the baseline's).
+pub const ARXIV_SANITY_C: f64 = 0.01;
+/// The model's settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ModelOptions {
+    /// Weight of the embedding block against the TF-IDF block (both unit
+    /// length); 0 for TF-IDF only.
+    pub embedding_weight: f32,
+    /// Embeddings centred on the library's mean before normalizing.
+    pub centred: bool,
+    /// SVM regularization.
+    pub c: f64,
+}
+
+/// The settings recommendations use, chosen on one set of authors of the
+/// 11k-paper conference library (`paperdex bench recommend --every 25
+/// --offset 0 --variants ...`) and reported on another (`--offset 12`).
+/// There, MiniLM embeddings lowered recall@20 at every weight tried (0.1 to
+/// 1, centred or not): the held-out papers of an author share words and
+/// co-author names more than topic. A weaker regularization than
+/// arxiv-sanity-lite's C = 0.01 raised it.
+pub const MODEL: ModelOptions = ModelOptions {
+    embedding_weight: 0.0,
+    centred: false,
+    c: 1.0,
+};
 
 /// TF-IDF settings.
 #[derive(Debug, Clone)]
@@ -148,6 +169,7 @@ pub struct Recommender {
     dense_dim: usize,
     /// `x . x` per paper.
     sq_norms: Vec<f32>,
+    c: f64,
 }
 
 /// The text a paper is described by: title, abstract and authors, as
@@ -174,18 +196,51 @@ impl Recommender {
     /// `embeddings` (missing ones count as zeros; pass an empty map for
     /// TF-IDF only).
     pub fn new(papers: &[Paper], embeddings: &HashMap<PaperId, Vec<f32>>) -> Recommender {
+        Self::with_options(papers, embeddings, MODEL)
+    }
+
+    /// [`new`](Self::new) with other settings (for tuning them).
+    pub fn with_options(
+        papers: &[Paper],
+        embeddings: &HashMap<PaperId, Vec<f32>>,
+        options: ModelOptions,
+    ) -> Recommender {
+        let weight = options.embedding_weight;
         let docs: Vec<String> = papers.iter().map(paper_text).collect();
         let tfidf = TfIdf::fit(&docs, &TfIdfOptions::for_library(docs.len()));
-        let dense_dim = embeddings.values().next().map_or(0, Vec::len);
+        // Weight 0 is TF-IDF only: no block of zeros to carry through training.
+        let dense_dim = if weight == 0.0 {
+            0
+        } else {
+            embeddings.values().next().map_or(0, Vec::len)
+        };
+        let unit = |e: &[f32]| -> Vec<f32> {
+            let norm = e.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+            e.iter().map(|x| x / norm).collect()
+        };
+        // MiniLM vectors share a large common direction (any two papers
+        // have a cosine well above 0): centred, the block says how a paper
+        // differs from the library, not that it is a paper.
+        let mut mean = vec![0.0f32; dense_dim];
+        let mut embedded = 0usize;
+        for e in embeddings.values().filter(|e| e.len() == dense_dim) {
+            for (m, x) in mean.iter_mut().zip(unit(e)) {
+                *m += x;
+            }
+            embedded += 1;
+        }
+        mean.iter_mut().for_each(|m| *m /= embedded.max(1) as f32);
         let features: Vec<Features> = papers
             .iter()
             .zip(&docs)
             .map(|(p, d)| {
                 let dense = match embeddings.get(&p.id) {
-                    Some(e) if e.len() == dense_dim => {
-                        let norm = e.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
-                        e.iter().map(|x| x / norm * EMBEDDING_WEIGHT).collect()
+                    Some(e) if e.len() == dense_dim && options.centred => {
+                        let centred: Vec<f32> =
+                            unit(e).iter().zip(&mean).map(|(x, m)| x - m).collect();
+                        unit(&centred).iter().map(|x| x * weight).collect()
                     }
+                    Some(e) if e.len() == dense_dim => unit(e).iter().map(|x| x * weight).collect(),
                     _ => vec![0.0; dense_dim],
                 };
                 Features {
@@ -208,6 +263,7 @@ impl Recommender {
             sparse_dim: tfidf.len(),
             dense_dim,
             sq_norms,
+            c: options.c,
         }
     }
 
@@ -248,8 +304,8 @@ impl Recommender {
         let n_pos = is_pos.len().max(1);
         let n_neg = (n - is_pos.len()).max(1);
         // Balanced class weights, as scikit-learn computes them.
-        let c_pos = SVM_C * n as f64 / (2.0 * n_pos as f64);
-        let c_neg = SVM_C * n as f64 / (2.0 * n_neg as f64);
+        let c_pos = self.c * n as f64 / (2.0 * n_pos as f64);
+        let c_neg = self.c * n as f64 / (2.0 * n_neg as f64);
         let y: Vec<f32> = (0..n)
             .map(|i| if is_pos.contains(&i) { 1.0 } else { -1.0 })
             .collect();
@@ -350,6 +406,7 @@ pub fn recommend(
     if stars.is_empty() {
         return Err(DiscoverError::NoStars);
     }
+    let model = model.filter(|_| MODEL.embedding_weight > 0.0);
     let (papers, embeddings) = library(store, model)?;
     let recommender = Recommender::new(&papers, &embeddings);
     let row: HashMap<PaperId, usize> = papers.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
@@ -439,7 +496,11 @@ mod tests {
             };
             emb.insert(p.id, v);
         }
-        let r = Recommender::new(&papers, &emb);
+        let with_embeddings = ModelOptions {
+            embedding_weight: 1.0,
+            ..MODEL
+        };
+        let r = Recommender::with_options(&papers, &emb, with_embeddings);
         let top = r.rank(&[0], 2);
         assert!(top.iter().all(|(row, _)| row % 2 == 0), "{top:?}");
     }

@@ -5,14 +5,16 @@
 //! split alternately: the 1st, 3rd, ... are starred, the others held out.
 //! A model trained on the starred papers ranks every unstarred paper; we count
 //! the held-out papers in its top 20 (recall@20 per author, averaged, and
-//! total hits). Models: paperdex's (TF-IDF + MiniLM embedding, linear SVM)
-//! and, as an ablation, the same SVM on TF-IDF only. The same authors, halves
+//! total hits). Models: paperdex's ([`MODEL`]) and, as ablations, the same
+//! SVM with MiniLM embeddings added and with arxiv-sanity-lite's C; the
+//! `--variants` settings for tuning. `--every`/`--offset` pick disjoint
+//! author sets: tune on one, report on another. The same authors, halves
 //! and texts are written to `--out` for the arxiv-sanity-lite baseline
 //! (`scripts/peers/recommend_peer.py`: scikit-learn TfidfVectorizer + LinearSVC).
 
 use crate::{library, output};
 use anyhow::{bail, Context, Result};
-use paperdex_discover::recommend::{self, Recommender};
+use paperdex_discover::recommend::{self, ModelOptions, Recommender, MODEL};
 use paperdex_model::PaperId;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -32,9 +34,40 @@ pub struct Args {
     /// Where docs.jsonl and tasks.jsonl for the Python peer go
     #[arg(long, default_value = "target/bench-recommend")]
     out: PathBuf,
+    /// Measure every Nth qualifying author only (in author id order)
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    every: usize,
+    /// ... starting at this one: disjoint offsets give disjoint author sets,
+    /// one to tune on and another to report
+    #[arg(long, default_value_t = 0)]
+    offset: usize,
+    /// Also measure these settings, for tuning: embedding WEIGHT, then
+    /// optionally :centred and @C (e.g. 0.25,0.5:centred,0@0.1)
+    #[arg(long, value_delimiter = ',', value_parser = parse_variant)]
+    variants: Vec<ModelOptions>,
     /// Print the results as JSON
     #[arg(long)]
     json: bool,
+}
+
+fn parse_variant(s: &str) -> Result<ModelOptions, String> {
+    let (rest, c) = match s.split_once('@') {
+        Some((rest, c)) => (rest, c.parse().map_err(|_| format!("'{c}' is not a C"))?),
+        None => (s, MODEL.c),
+    };
+    let (weight, centred) = match rest.split_once(':') {
+        Some((w, "centred")) => (w, true),
+        Some((_, other)) => return Err(format!("'{other}' is not 'centred'")),
+        None => (rest, false),
+    };
+    let embedding_weight = weight
+        .parse()
+        .map_err(|_| format!("'{weight}' is not a weight"))?;
+    Ok(ModelOptions {
+        embedding_weight,
+        centred,
+        c,
+    })
 }
 
 #[derive(Serialize)]
@@ -47,7 +80,7 @@ struct Task {
 
 #[derive(Serialize, Default)]
 struct ModelResult {
-    model: &'static str,
+    model: String,
     mean_recall_at_20: f64,
     hits: usize,
     held_out: usize,
@@ -62,7 +95,7 @@ struct Report {
 }
 
 fn measure(
-    name: &'static str,
+    name: String,
     r: &Recommender,
     tasks: &[Task],
     row: &HashMap<PaperId, usize>,
@@ -116,6 +149,8 @@ pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
     let tasks: Vec<Task> = by_author
         .into_iter()
         .filter(|(_, (_, ids))| ids.len() >= args.min_papers)
+        .skip(args.offset)
+        .step_by(args.every.max(1))
         .map(|(author, (name, mut ids))| {
             ids.sort_unstable();
             ids.dedup();
@@ -158,20 +193,52 @@ pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
         tasks.len(),
         args.min_papers
     );
-    let ours = Recommender::new(&papers, &embeddings);
-    let words_only = Recommender::new(&papers, &HashMap::new());
+    let arxiv_sanity_c = ModelOptions {
+        c: recommend::ARXIV_SANITY_C,
+        embedding_weight: 0.0,
+        ..MODEL
+    };
+    let with_minilm = ModelOptions {
+        embedding_weight: 1.0,
+        ..MODEL
+    };
+    let mut results = vec![measure(
+        format!(
+            "paperdex: tf-idf{}, linear SVM C={}",
+            if MODEL.embedding_weight > 0.0 {
+                " + MiniLM"
+            } else {
+                ""
+            },
+            MODEL.c
+        ),
+        &Recommender::new(&papers, &embeddings),
+        &tasks,
+        &row,
+    )];
+    for (name, options) in [
+        ("ablation: + MiniLM embeddings, weight 1", with_minilm),
+        ("ablation: arxiv-sanity-lite's C=0.01", arxiv_sanity_c),
+    ] {
+        if options != MODEL {
+            let r = Recommender::with_options(&papers, &embeddings, options);
+            results.push(measure(name.into(), &r, &tasks, &row));
+        }
+    }
+    for variant in args.variants.iter().filter(|v| **v != MODEL) {
+        let name = format!(
+            "tuning: embedding weight {}{}, C {}",
+            variant.embedding_weight,
+            if variant.centred { " centred" } else { "" },
+            variant.c
+        );
+        let r = Recommender::with_options(&papers, &embeddings, *variant);
+        results.push(measure(name, &r, &tasks, &row));
+    }
     let report = Report {
         papers: papers.len(),
         authors: tasks.len(),
-        results: vec![
-            measure("paperdex: tf-idf + MiniLM, linear SVM", &ours, &tasks, &row),
-            measure(
-                "paperdex: tf-idf only, linear SVM (ablation)",
-                &words_only,
-                &tasks,
-                &row,
-            ),
-        ],
+        results,
     };
     if args.json {
         output::print_json(&report)?;

@@ -26,10 +26,16 @@ struct RecommendationJson<'a> {
 
 pub fn run(paths: &library::Paths, args: Args) -> Result<ExitCode> {
     let store = library::open(paths)?;
-    let model = library::open_embedder(paths).map(|e| e.model_id().to_string());
-    if model.is_none() {
-        eprintln!("note: no embedding model loaded, recommending from words only");
-    }
+    // The model is loaded only when the recommender uses embeddings.
+    let model = if recommend::MODEL.embedding_weight > 0.0 {
+        let model = library::open_embedder(paths).map(|e| e.model_id().to_string());
+        if model.is_none() {
+            eprintln!("note: no embedding model loaded, recommending from words only");
+        }
+        model
+    } else {
+        None
+    };
     let recs = recommend::recommend(store.as_ref(), model.as_deref(), args.k)?;
     for r in &recs {
         if args.json {
