@@ -44,6 +44,10 @@ const ABSTRACT_BOILERPLATE: &[&str] = &[
     "problems",
     "via",
     "study",
+    // Not a word: PDF text extraction leaves glyphs it cannot map as
+    // `(cid:NN)` (hundreds of old NIPS abstracts hold them), and five of 60
+    // topic labels of the conference library led with it.
+    "cid",
 ];
 
 fn stop_words() -> &'static HashSet<&'static str> {
@@ -92,6 +96,14 @@ mod tests {
         assert_eq!(
             words("We propose a Graph-Neural network for the 2019 ICML x benchmark."),
             vec!["graph", "neural", "network", "icml", "benchmark"]
+        );
+    }
+
+    #[test]
+    fn pdf_glyph_markers_are_not_words() {
+        assert_eq!(
+            words("spiking (cid:12) neurons (cid:3)"),
+            vec!["spiking", "neurons"]
         );
     }
 
