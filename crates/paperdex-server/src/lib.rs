@@ -37,7 +37,7 @@ use axum::{middleware, Router};
 use std::future::Future;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tower::limit::ConcurrencyLimitLayer;
+use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::ServiceBuilder;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -97,7 +97,9 @@ pub fn app(state: AppState) -> Router {
                     StatusCode::REQUEST_TIMEOUT,
                     options.request_timeout,
                 ))
-                .layer(ConcurrencyLimitLayer::new(options.max_in_flight)),
+                // Router::layer wraps every route on its own: a plain
+                // ConcurrencyLimitLayer would bound each route separately.
+                .layer(GlobalConcurrencyLimitLayer::new(options.max_in_flight)),
         )
         .layer(middleware::from_fn(api_errors_as_json))
         .with_state(state)
