@@ -110,6 +110,8 @@ fn main() -> ExitCode {
             }),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal, not in log files.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let data_dir = cli.data_dir.unwrap_or_else(library::default_data_dir);
     let config_path = cli.config.unwrap_or_else(|| data_dir.join("config.toml"));
