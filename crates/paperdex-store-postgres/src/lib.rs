@@ -31,6 +31,7 @@
 //!   keeping its prepared statements. All SQL is parameterized.
 #![deny(missing_docs)]
 
+mod dump;
 mod pool;
 mod store;
 #[cfg(feature = "testing")]

@@ -8,6 +8,7 @@ use paperdex_store::{
 use postgres::types::ToSql;
 use postgres::{IsolationLevel, NoTls, Row, Statement, Transaction};
 use std::collections::HashMap;
+use std::path::Path;
 use std::time::Duration;
 use tracing::info;
 
@@ -29,6 +30,8 @@ type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 pub struct PostgresStore {
     pool: r2d2::Pool<Manager>,
     url: String,
+    /// How to connect, password included: for `pg_dump`/`pg_restore`.
+    config: postgres::Config,
 }
 
 impl PostgresStore {
@@ -67,8 +70,14 @@ impl PostgresStore {
             .min_idle(Some(0))
             .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(30))
-            .build_unchecked(Manager { config });
-        Ok(PostgresStore { pool, url: shown })
+            .build_unchecked(Manager {
+                config: config.clone(),
+            });
+        Ok(PostgresStore {
+            pool,
+            url: shown,
+            config,
+        })
     }
 
     /// `host:port/database` of a store URL, with neither user nor password:
@@ -934,6 +943,26 @@ impl Store for PostgresStore {
 
     fn put_generated_tldrs(&self, _items: &[GeneratedTldr]) -> Result<usize> {
         Err(StoreError::Unsupported("generated tl;drs on PostgreSQL"))
+    }
+
+    fn backup_to(&self, dest: &Path) -> Result<()> {
+        crate::dump::dump(&self.config, dest)
+    }
+
+    fn restore_from(&self, src: &Path) -> Result<()> {
+        let used = self.read(|tx| {
+            tx.count(
+                "SELECT (SELECT COUNT(*) FROM batches) + (SELECT COUNT(*) FROM user_items) + (SELECT COUNT(*) FROM papers)",
+                &[],
+            )
+        })?;
+        if used > 0 {
+            return Err(StoreError::Backup(format!(
+                "the library at {} is not empty; restore into a new database",
+                self.url
+            )));
+        }
+        crate::dump::restore(&self.config, src)
     }
 }
 

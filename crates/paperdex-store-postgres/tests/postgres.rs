@@ -353,3 +353,57 @@ fn two_ingestors_sharing_papers_at_once_store_each_paper_once() {
     };
     assert_eq!(titles(&concurrent), titles(&serial));
 }
+
+#[test]
+fn a_backup_restores_into_an_empty_database_with_the_users_data() {
+    // The tools of the server the tests run, as a lab would have them.
+    std::env::set_var(
+        "PAPERDEX_PG_BIN",
+        paperdex_store_postgres::test_server::bin_dir(),
+    );
+    let original = store();
+    Ingestor::open(&original)
+        .unwrap()
+        .ingest_paths(&seed_files(), &IngestOptions::default(), &|_| {})
+        .unwrap();
+    let id = original.list_papers(&Default::default()).unwrap()[0].id;
+    original
+        .put_embeddings("m", &[(id, original.last_batch().unwrap(), vec![0.5; 384])])
+        .unwrap();
+    original
+        .put_user_item("star", &id.to_string(), "{}")
+        .unwrap();
+    original
+        .put_user_item("follow", "query:graph", "{\"query\":\"graph\"}")
+        .unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("lab.pgdump");
+    original.backup_to(&file).unwrap();
+    assert!(file.is_file());
+    // A backup never overwrites a file.
+    let again = original.backup_to(&file).unwrap_err().to_string();
+    assert!(again.contains("already exists"), "{again}");
+
+    let restored = store();
+    restored.restore_from(&file).unwrap();
+    assert_eq!(restored.stats().unwrap(), original.stats().unwrap());
+    assert_eq!(library_content(&restored), library_content(&original));
+    assert_eq!(
+        restored.all_user_items().unwrap(),
+        original.all_user_items().unwrap()
+    );
+    assert_eq!(restored.embedding_count("m").unwrap(), 1);
+    assert_eq!(
+        restored.batches().unwrap().len(),
+        original.batches().unwrap().len()
+    );
+    // Identity sequences came along: the next batch continues after the last.
+    let before = restored.last_batch().unwrap();
+    add_paper(&restored, "after the restore", "after-restore", None, false).unwrap();
+    assert!(restored.last_batch().unwrap() > before);
+
+    // Only into an empty library.
+    let refused = original.restore_from(&file).unwrap_err().to_string();
+    assert!(refused.contains("not empty"), "{refused}");
+}

@@ -1,9 +1,11 @@
 //! `paperdex backup FILE` and `paperdex restore FILE`.
 //!
-//! A backup is one SQLite file: the whole store (papers, every source
-//! record, authors, embeddings and the user's stars, follows and digest
-//! state), copied with SQLite's online backup API while the library stays in
-//! use. The full-text index is not in it: `restore` rebuilds it.
+//! A backup holds the whole store (papers, every source record, authors,
+//! embeddings and the user's stars, follows and digest state), taken while
+//! the library stays in use: for SQLite one database file made with SQLite's
+//! online backup API, for PostgreSQL a `pg_dump` archive (custom format)
+//! that `restore` loads into an empty database. The full-text index is not
+//! in it: `restore` rebuilds it.
 
 use crate::library;
 use anyhow::{bail, Context, Result};
@@ -47,7 +49,10 @@ pub fn restore(paths: &library::Paths, args: RestoreArgs) -> Result<ExitCode> {
     if !args.file.is_file() {
         bail!("no backup file {}", args.file.display());
     }
-    if dir.exists() {
+    // A SQLite library is restored into an empty data directory; a
+    // PostgreSQL one into an empty database (the store checks).
+    let sqlite = paths.config.store.is_none();
+    if sqlite && dir.exists() {
         let mut entries = std::fs::read_dir(dir)
             .with_context(|| format!("cannot read data directory {}", dir.display()))?;
         if entries.next().is_some() {
@@ -66,7 +71,7 @@ pub fn restore(paths: &library::Paths, args: RestoreArgs) -> Result<ExitCode> {
     })();
     if let Err(e) = restored {
         // Leave the directory as empty as it was found.
-        if let Ok(entries) = std::fs::read_dir(dir) {
+        if let Some(entries) = sqlite.then(|| std::fs::read_dir(dir).ok()).flatten() {
             for entry in entries.flatten() {
                 let _ = std::fs::remove_file(entry.path());
             }
@@ -76,11 +81,14 @@ pub fn restore(paths: &library::Paths, args: RestoreArgs) -> Result<ExitCode> {
     // Opening the engine builds the full-text index from the restored store.
     let engine = library::open_engine(paths, false)?;
     let stats = engine.store().stats()?;
+    let target = match &paths.config.store {
+        Some(url) => paperdex_store_postgres::PostgresStore::describe(url).unwrap_or_default(),
+        None => dir.display().to_string(),
+    };
     println!(
-        "restored {} papers, {} records into {}; full-text index rebuilt ({} documents)",
+        "restored {} papers, {} records into {target}; full-text index rebuilt ({} documents)",
         stats.papers,
         stats.records,
-        dir.display(),
         engine.text_index().num_docs()
     );
     Ok(ExitCode::SUCCESS)

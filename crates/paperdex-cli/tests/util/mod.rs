@@ -121,6 +121,11 @@ impl Library {
         c.arg("--data-dir").arg(self.path());
         if let Some(url) = &self.store {
             c.arg("--store").arg(url);
+            // pg_dump and pg_restore of the test server (for backup/restore).
+            c.env(
+                "PAPERDEX_PG_BIN",
+                paperdex_store_postgres::test_server::bin_dir(),
+            );
         }
         c.args(args);
         c.env_remove("PAPERDEX_DATA")
