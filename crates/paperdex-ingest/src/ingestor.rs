@@ -6,7 +6,7 @@ use paperdex_dedup::{
 };
 use paperdex_formats::{parse_file, Parsed};
 use paperdex_model::{AuthorRef, Format, MergeNote, Paper, PaperId, PersonName, SourceRecord};
-use paperdex_store::{NewSource, Store, StoreError, StoredSource, WriteTx};
+use paperdex_store::{LookupHint, NewSource, Store, StoreError, StoredSource, WriteTx};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -234,10 +234,12 @@ impl<'s> Ingestor<'s> {
             .par_iter()
             .map(|r| (content_hash(r), MatchKeys::of(r)))
             .collect();
+        let hint = lookup_hint(&parsed.records, &prepared);
         let mut batch = BatchState::default();
         let result = self.store.write(&format!("ingest {name}"), &mut |tx| {
             batch = BatchState::default();
             self.catch_up(tx)?;
+            tx.prefetch(&hint)?;
             for (record, (hash, keys)) in parsed.records.iter().zip(&prepared) {
                 self.store_record(tx, record, hash, keys, &mut batch)?;
             }
@@ -418,6 +420,36 @@ struct BatchState {
     new_papers: usize,
     merged: usize,
     unchanged: usize,
+}
+
+/// What storing `records` will look up: their content hashes and the
+/// identity and family keys of the authors they name.
+fn lookup_hint<'r>(
+    records: &[SourceRecord],
+    prepared: &'r [(String, MatchKeys)],
+) -> LookupHint<'r> {
+    let names: Vec<(String, String)> = records
+        .par_iter()
+        .flat_map_iter(|r| {
+            r.fields
+                .authors
+                .iter()
+                .chain(&r.fields.listing_author)
+                .filter_map(|a| PersonName::parse(a))
+                .map(|n| (n.key(), n.family_key()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let (mut author_keys, mut family_keys): (Vec<String>, Vec<String>) = names.into_iter().unzip();
+    author_keys.sort_unstable();
+    author_keys.dedup();
+    family_keys.sort_unstable();
+    family_keys.dedup();
+    LookupHint {
+        content_hashes: prepared.iter().map(|(hash, _)| hash.as_str()).collect(),
+        author_keys,
+        family_keys,
+    }
 }
 
 fn key_kind(kind: u8) -> Option<KeyKind> {

@@ -24,7 +24,7 @@ const MIGRATION_HISTORY: &str = "refinery_schema_history";
 /// The order tables are loaded in: every table after those its foreign keys
 /// point to. (A data-only restore does not order by foreign keys itself.)
 /// Tables not named here load after these.
-const LOAD_ORDER: [&str; 10] = [
+const LOAD_ORDER: [&str; 13] = [
     "batches",
     "papers",
     "sources",
@@ -35,6 +35,9 @@ const LOAD_ORDER: [&str; 10] = [
     "user_items",
     "meta",
     "embeddings",
+    "topic_runs",
+    "topics",
+    "paper_topics",
 ];
 
 /// Dumps the database of `config` to `dest` (which must not exist).

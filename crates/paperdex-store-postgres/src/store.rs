@@ -1,9 +1,9 @@
 use crate::pool::{cached, db_err, Conn, Manager};
-use paperdex_model::{normalize_doi, ArxivId, Format, Paper, PaperId, PersonName, SourceId};
+use paperdex_model::{normalize_doi, ArxivId, Format, Paper, PaperId, PersonName};
 use paperdex_store::{
-    pack_keys, unpack_keys, AuthorInfo, AuthorSummary, BatchInfo, Collaborator, GeneratedTldr,
-    NewSource, NewTopicSet, PaperFilter, Result, Stats, Store, StoreError, StoredSource, Topic,
-    TopicSet, UserItem, WriteTx,
+    unpack_keys, AuthorInfo, AuthorSummary, BatchInfo, Collaborator, GeneratedTldr, NewTopicSet,
+    PaperBatches, PaperFilter, Result, Stats, Store, StoreError, StoredSource, Topic, TopicSet,
+    UserItem, WriteTx,
 };
 use postgres::types::ToSql;
 use postgres::{IsolationLevel, NoTls, Row, Statement, Transaction};
@@ -11,6 +11,10 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 use tracing::info;
+
+mod write_tx;
+
+use write_tx::PgWriteTx;
 
 mod embedded {
     refinery::embed_migrations!("src/migrations");
@@ -307,196 +311,21 @@ fn user_item(r: &Row) -> UserItem {
     }
 }
 
+/// A `topics` row selected as `id, label, terms, size`.
+fn topic(r: &Row) -> Topic {
+    Topic {
+        id: r.get(0),
+        label: r.get(1),
+        terms: r.get(2),
+        size: r.get::<_, i64>(3) as u64,
+    }
+}
+
 fn paper_from_json(data: &str) -> Result<Paper> {
     serde_json::from_str(data).map_err(|source| StoreError::Corrupt {
         what: "paper",
         source,
     })
-}
-
-/// One ingest batch.
-struct PgWriteTx<'a> {
-    tx: Tx<'a>,
-    batch: i64,
-}
-
-impl WriteTx for PgWriteTx<'_> {
-    fn batch_id(&self) -> i64 {
-        self.batch
-    }
-
-    fn source_exists(&mut self, content_hash: &str) -> Result<bool> {
-        Ok(self
-            .tx
-            .query_opt(
-                "SELECT 1 FROM sources WHERE content_hash = $1",
-                &[&content_hash],
-            )?
-            .is_some())
-    }
-
-    fn insert_source(&mut self, s: &NewSource<'_>) -> Result<SourceId> {
-        let fields =
-            serde_json::to_string(&s.record.fields).map_err(|source| StoreError::Corrupt {
-                what: "source fields",
-                source,
-            })?;
-        let row = self.tx.query_one(
-            "INSERT INTO sources (paper_id, content_hash, format, file, line, record_index, raw, fields, rule, score, detail, batch_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-            &[
-                &s.paper_id,
-                &s.content_hash,
-                &s.record.format.name(),
-                &s.record.file,
-                &(s.record.line as i64),
-                &(s.record.index as i64),
-                &s.record.raw,
-                &fields,
-                &s.rule,
-                &s.score,
-                &s.detail,
-                &self.batch,
-            ],
-        )?;
-        Ok(row.get(0))
-    }
-
-    fn new_paper(&mut self) -> Result<PaperId> {
-        Ok(self
-            .tx
-            .query_one(
-                "INSERT INTO papers (title, data, created_batch, updated_batch) VALUES ('', '{}', $1, $1) RETURNING id",
-                &[&self.batch],
-            )?
-            .get(0))
-    }
-
-    fn sources_of(&mut self, paper: PaperId) -> Result<Vec<StoredSource>> {
-        self.tx.sources_of(paper)
-    }
-
-    fn save_paper(&mut self, paper: &Paper, match_keys: &[(u8, i64)]) -> Result<()> {
-        let data = serde_json::to_string(paper).map_err(|source| StoreError::Corrupt {
-            what: "paper",
-            source,
-        })?;
-        self.tx.execute(
-            "UPDATE papers SET arxiv_id = $2, doi = $3, title = $4, year = $5, venue = $6, data = $7, updated_batch = $8
-             WHERE id = $1",
-            &[
-                &paper.id,
-                &paper.arxiv_id.as_ref().map(|a| a.id.as_str()),
-                &paper.doi,
-                &paper.title,
-                &paper.year,
-                &paper.venue,
-                &data,
-                &self.batch,
-            ],
-        )?;
-        self.tx.execute(
-            "DELETE FROM paper_authors WHERE paper_id = $1",
-            &[&paper.id],
-        )?;
-        if !paper.authors.is_empty() {
-            // One round trip for the whole author list.
-            let positions: Vec<i64> = (0..paper.authors.len() as i64).collect();
-            let authors: Vec<i64> = paper.authors.iter().map(|a| a.id).collect();
-            self.tx.execute(
-                "INSERT INTO paper_authors (paper_id, position, author_id)
-                 SELECT $1, t.position, t.author_id FROM unnest($2::BIGINT[], $3::BIGINT[]) AS t(position, author_id)
-                 ON CONFLICT DO NOTHING",
-                &[&paper.id, &positions, &authors],
-            )?;
-        }
-        self.tx.execute(
-            "INSERT INTO paper_keys (paper_id, keys) VALUES ($1, $2)
-             ON CONFLICT (paper_id) DO UPDATE SET keys = EXCLUDED.keys",
-            &[&paper.id, &pack_keys(match_keys)],
-        )?;
-        Ok(())
-    }
-
-    fn paper_author_ids(&mut self, paper: PaperId) -> Result<Vec<i64>> {
-        Ok(self
-            .tx
-            .query(
-                "SELECT author_id FROM paper_authors WHERE paper_id = $1 ORDER BY position",
-                &[&paper],
-            )?
-            .iter()
-            .map(|r| r.get(0))
-            .collect())
-    }
-
-    fn author_by_key(&mut self, key: &str) -> Result<Option<i64>> {
-        Ok(self
-            .tx
-            .query_opt("SELECT id FROM authors WHERE key = $1", &[&key])?
-            .map(|r| r.get(0)))
-    }
-
-    fn authors_by_family(&mut self, family_key: &str) -> Result<Vec<(i64, String)>> {
-        Ok(self
-            .tx
-            .query(
-                "SELECT id, name FROM authors WHERE family_key = $1 ORDER BY id",
-                &[&family_key],
-            )?
-            .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect())
-    }
-
-    fn coauthor_keys(&mut self, author: i64) -> Result<Vec<String>> {
-        Ok(self
-            .tx
-            .query(
-                "SELECT DISTINCT a.key FROM paper_authors p1
-                 JOIN paper_authors p2 ON p2.paper_id = p1.paper_id AND p2.author_id != p1.author_id
-                 JOIN authors a ON a.id = p2.author_id
-                 WHERE p1.author_id = $1",
-                &[&author],
-            )?
-            .iter()
-            .map(|r| r.get(0))
-            .collect())
-    }
-
-    fn insert_author(&mut self, key: &str, family_key: &str, name: &str) -> Result<i64> {
-        let id: i64 = self
-            .tx
-            .query_one(
-                "INSERT INTO authors (key, family_key, name) VALUES ($1, $2, $3) RETURNING id",
-                &[&key, &family_key, &name],
-            )?
-            .get(0);
-        self.add_author_name(id, name)?;
-        Ok(id)
-    }
-
-    fn add_author_name(&mut self, author: i64, name: &str) -> Result<()> {
-        self.tx.execute(
-            "INSERT INTO author_names (author_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            &[&author, &name],
-        )?;
-        Ok(())
-    }
-
-    fn match_keys_since(&mut self, batch: i64) -> Result<Vec<paperdex_store::PaperMatchKeys>> {
-        // READ COMMITTED and the write lock already held: this statement sees
-        // every batch committed before ours.
-        let rows = self.tx.query(
-            "SELECT k.paper_id, k.keys FROM papers p JOIN paper_keys k ON k.paper_id = p.id
-             WHERE p.updated_batch > $1 AND p.updated_batch < $2",
-            &[&batch, &self.batch],
-        )?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.get(0), unpack_keys(r.get(1)).collect()))
-            .collect())
-    }
 }
 
 impl Store for PostgresStore {
@@ -515,10 +344,11 @@ impl Store for PostgresStore {
                 &[&label],
             )?
             .get(0);
-        let mut wtx = PgWriteTx { tx, batch };
-        // On error `wtx` drops here and its transaction rolls back.
+        let mut wtx = PgWriteTx::new(tx, batch);
+        // On error `wtx` drops here and its transaction rolls back, buffered
+        // writes with it.
         f(&mut wtx)?;
-        wtx.tx.tx.commit().map_err(db_err)?;
+        wtx.commit()?;
         Ok(batch)
     }
 
@@ -911,38 +741,210 @@ impl Store for PostgresStore {
         })
     }
 
-    // Topics and generated tl;drs need their tables on PostgreSQL (a V2
-    // migration mirroring SQLite's 0003); until then these say so plainly.
-    fn replace_topics(&self, _set: &NewTopicSet) -> Result<()> {
-        Err(StoreError::Unsupported("topics on PostgreSQL"))
+    fn replace_topics(&self, set: &NewTopicSet) -> Result<()> {
+        self.modify(|tx| {
+            // Replacements take turns (readers do not wait: their snapshots
+            // see the old set or the new one, whole).
+            tx.execute("LOCK TABLE topic_runs IN EXCLUSIVE MODE", &[])?;
+            tx.execute("DELETE FROM paper_topics", &[])?;
+            tx.execute("DELETE FROM topics", &[])?;
+            tx.execute("DELETE FROM topic_runs", &[])?;
+            tx.execute(
+                "INSERT INTO topic_runs (id, model, batch, papers) VALUES (1, $1, $2, $3)",
+                &[&set.model, &set.batch, &(set.papers as i64)],
+            )?;
+            for topic in &set.topics {
+                tx.execute(
+                    "INSERT INTO topics (id, label, terms, size) VALUES ($1, $2, $3, $4)",
+                    &[
+                        &topic.id,
+                        &topic.label,
+                        &topic.terms,
+                        &(topic.papers.len() as i64),
+                    ],
+                )?;
+                // One round trip for all of a topic's papers.
+                tx.execute(
+                    "INSERT INTO paper_topics (paper_id, topic_id) SELECT p, $2 FROM unnest($1::BIGINT[]) AS p",
+                    &[&topic.papers, &topic.id],
+                )?;
+            }
+            Ok(())
+        })
     }
 
     fn topics(&self) -> Result<Option<TopicSet>> {
-        Err(StoreError::Unsupported("topics on PostgreSQL"))
+        self.read(|tx| {
+            let Some(run) = tx.query_opt(
+                "SELECT model, batch, papers FROM topic_runs WHERE id = 1",
+                &[],
+            )?
+            else {
+                return Ok(None);
+            };
+            let topics = tx
+                .query("SELECT id, label, terms, size FROM topics ORDER BY id", &[])?
+                .iter()
+                .map(topic)
+                .collect();
+            Ok(Some(TopicSet {
+                model: run.get(0),
+                batch: run.get(1),
+                papers: run.get::<_, i64>(2) as u64,
+                topics,
+            }))
+        })
     }
 
-    fn topic_papers(&self, _topic: i64) -> Result<Vec<PaperId>> {
-        Err(StoreError::Unsupported("topics on PostgreSQL"))
+    fn topic_papers(&self, topic: i64) -> Result<Vec<PaperId>> {
+        self.read(|tx| {
+            Ok(tx
+                .query(
+                    "SELECT paper_id FROM paper_topics WHERE topic_id = $1 ORDER BY paper_id",
+                    &[&topic],
+                )?
+                .iter()
+                .map(|r| r.get(0))
+                .collect())
+        })
     }
 
     fn paper_topics(&self) -> Result<Vec<(PaperId, i64)>> {
-        Err(StoreError::Unsupported("topics on PostgreSQL"))
+        self.read(|tx| {
+            Ok(tx
+                .query(
+                    "SELECT paper_id, topic_id FROM paper_topics ORDER BY paper_id",
+                    &[],
+                )?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect())
+        })
     }
 
-    fn topic_of_paper(&self, _paper: PaperId) -> Result<Option<Topic>> {
-        Ok(None)
+    fn topic_of_paper(&self, paper: PaperId) -> Result<Option<Topic>> {
+        self.read(|tx| {
+            Ok(tx
+                .query_opt(
+                    "SELECT t.id, t.label, t.terms, t.size FROM paper_topics pt
+                     JOIN topics t ON t.id = pt.topic_id WHERE pt.paper_id = $1",
+                    &[&paper],
+                )?
+                .as_ref()
+                .map(topic))
+        })
     }
 
-    fn author_topics(&self, _author: i64) -> Result<Vec<(Topic, u64)>> {
-        Ok(Vec::new())
+    fn author_topics(&self, author: i64) -> Result<Vec<(Topic, u64)>> {
+        self.read(|tx| {
+            Ok(tx
+                .query(
+                    "SELECT t.id, t.label, t.terms, t.size, COUNT(*) AS n FROM paper_authors pa
+                     JOIN paper_topics pt ON pt.paper_id = pa.paper_id
+                     JOIN topics t ON t.id = pt.topic_id
+                     WHERE pa.author_id = $1 GROUP BY t.id ORDER BY n DESC, t.id",
+                    &[&author],
+                )?
+                .iter()
+                .map(|r| (topic(r), r.get::<_, i64>(4) as u64))
+                .collect())
+        })
     }
 
-    fn papers_lacking_tldr(&self, _after: PaperId, _limit: usize) -> Result<Vec<Paper>> {
-        Err(StoreError::Unsupported("generated tl;drs on PostgreSQL"))
+    fn papers_lacking_tldr(&self, after: PaperId, limit: usize) -> Result<Vec<Paper>> {
+        self.read(|tx| {
+            // PostgreSQL's JSON functions refuse a document holding the
+            // escape \u0000 (no text can hold it), and one such paper would
+            // fail the whole query: it is read with U+FFFD's escape in its
+            // place, which leaves whether there is a tl;dr or an abstract as
+            // it was.
+            tx.papers(
+                "SELECT p.data FROM papers p,
+                 LATERAL (SELECT replace(p.data, '\\u0000', '\\ufffd')::json AS j) d
+                 WHERE p.id > $1 AND d.j ->> 'tldr' IS NULL AND COALESCE(d.j ->> 'abstract', '') <> ''
+                 ORDER BY p.id LIMIT $2",
+                &[&after, &(limit as i64)],
+            )
+        })
     }
 
-    fn put_generated_tldrs(&self, _items: &[GeneratedTldr]) -> Result<usize> {
-        Err(StoreError::Unsupported("generated tl;drs on PostgreSQL"))
+    fn put_generated_tldrs(&self, items: &[GeneratedTldr]) -> Result<usize> {
+        if items.is_empty() {
+            return Ok(0);
+        }
+        self.modify(|tx| {
+            // Under the write lock, as an ingest batch: no batch can change
+            // these papers between the check and the update (and no two
+            // writers of papers can deadlock on their rows).
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+            let ids: Vec<i64> = items.iter().map(|i| i.paper_id).collect();
+            let mut papers: HashMap<PaperId, Paper> = HashMap::new();
+            for row in tx.query("SELECT data FROM papers WHERE id = ANY($1)", &[&ids])? {
+                let paper = paper_from_json(row.get(0))?;
+                papers.insert(paper.id, paper);
+            }
+            // Written into the paper's data without a new batch, as on
+            // SQLite: a generated tl;dr is derived from the abstract, which
+            // indexes and embeddings already have. Re-merging the paper (a
+            // new source) drops it, and the next pass makes it again from
+            // the then current abstract.
+            let (mut ids, mut data) = (Vec::new(), Vec::new());
+            for item in items {
+                let Some(paper) = papers.get_mut(&item.paper_id) else {
+                    continue;
+                };
+                if paper.tldr.is_some()
+                    || paper.abstract_text.as_deref() != Some(item.abstract_text.as_str())
+                {
+                    continue;
+                }
+                paper.tldr = Some(item.tldr.clone());
+                paper.tldr_generated = true;
+                ids.push(paper.id);
+                data.push(serde_json::to_string(&*paper).map_err(|source| {
+                    StoreError::Corrupt {
+                        what: "paper",
+                        source,
+                    }
+                })?);
+            }
+            let stored = tx.execute(
+                "UPDATE papers SET data = u.data FROM unnest($1::BIGINT[], $2::TEXT[]) AS u(id, data)
+                 WHERE papers.id = u.id",
+                &[&ids, &data],
+            )?;
+            Ok(stored as usize)
+        })
+    }
+
+    fn paper_batches(&self) -> Result<Vec<PaperBatches>> {
+        self.read(|tx| {
+            Ok(tx
+                .query(
+                    "SELECT id, created_batch, updated_batch FROM papers ORDER BY id",
+                    &[],
+                )?
+                .iter()
+                .map(|r| PaperBatches {
+                    id: r.get(0),
+                    created: r.get(1),
+                    updated: r.get(2),
+                })
+                .collect())
+        })
+    }
+
+    fn papers_created_through(&self, batch: i64) -> Result<u64> {
+        self.read(|tx| {
+            tx.count(
+                "SELECT COUNT(*) FROM papers WHERE created_batch <= $1",
+                &[&batch],
+            )
+        })
+    }
+
+    fn storage_bytes(&self) -> Result<u64> {
+        self.read(|tx| tx.count("SELECT pg_database_size(current_database())", &[]))
     }
 
     fn backup_to(&self, dest: &Path) -> Result<()> {
@@ -969,6 +971,7 @@ impl Store for PostgresStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use paperdex_store::pack_keys;
 
     #[test]
     fn passwords_never_reach_messages() {

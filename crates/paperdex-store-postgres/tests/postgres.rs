@@ -5,8 +5,10 @@
 //! two writers at once.
 
 use paperdex_ingest::{IngestOptions, Ingestor};
-use paperdex_model::{Format, Paper, RecordFields, SourceRecord};
-use paperdex_store::{NewSource, SqliteStore, Store, StoreError};
+use paperdex_model::{Format, Paper, PaperId, RecordFields, SourceRecord};
+use paperdex_store::{
+    GeneratedTldr, NewSource, NewTopic, NewTopicSet, PaperBatches, SqliteStore, Store, StoreError,
+};
 use paperdex_store_postgres::test_server::TestServer;
 use paperdex_store_postgres::PostgresStore;
 use std::path::{Path, PathBuf};
@@ -236,6 +238,262 @@ fn user_items_upsert_and_delete() {
 }
 
 #[test]
+fn papers_created_through_counts_by_creating_batch() {
+    let store = store();
+    assert_eq!(store.papers_created_through(i64::MAX).unwrap(), 0);
+    assert!(store.paper_batches().unwrap().is_empty());
+    let b1 = add_paper(&store, "first", "h1", None, false).unwrap();
+    let b2 = add_paper(&store, "second", "h2", None, false).unwrap();
+    assert!(add_paper(&store, "aborted", "h3", None, true).is_err());
+    assert_eq!(store.papers_created_through(b1 - 1).unwrap(), 0);
+    assert_eq!(store.papers_created_through(b1).unwrap(), 1);
+    assert_eq!(store.papers_created_through(b2).unwrap(), 2);
+    assert_eq!(store.papers_created_through(i64::MAX).unwrap(), 2);
+    // A later batch that only updates the first paper does not create it.
+    let first = store.papers_created_since(0).unwrap()[0].0.id;
+    let b3 = store
+        .write("touch", &mut |tx| {
+            let p = Paper {
+                id: first,
+                title: "first v2".into(),
+                ..Default::default()
+            };
+            tx.save_paper(&p, &[])
+        })
+        .unwrap();
+    assert_eq!(store.papers_created_through(b2).unwrap(), 2);
+    let second = store.papers_created_since(b1).unwrap()[0].0.id;
+    assert_eq!(
+        store.paper_batches().unwrap(),
+        vec![
+            PaperBatches {
+                id: first,
+                created: b1,
+                updated: b3
+            },
+            PaperBatches {
+                id: second,
+                created: b2,
+                updated: b2
+            },
+        ]
+    );
+}
+
+/// One batch storing a paper by "Ada" with this abstract and source tl;dr.
+fn add_paper_with(store: &dyn Store, abstract_text: &str, tldr: Option<&str>) -> PaperId {
+    let mut id = 0;
+    store
+        .write("test", &mut |tx| {
+            id = tx.new_paper()?;
+            // NUL as a JSON record holds it: no PostgreSQL text can.
+            let raw = abstract_text.replace('\0', "\\u0000");
+            let rec = record(&raw);
+            tx.insert_source(&NewSource {
+                paper_id: id,
+                content_hash: &format!("{raw}{tldr:?}"),
+                record: &rec,
+                rule: "new",
+                score: 0.0,
+                detail: "",
+            })?;
+            let author = match tx.author_by_key("ada")? {
+                Some(a) => a,
+                None => tx.insert_author("ada", "ada", "Ada")?,
+            };
+            let paper = Paper {
+                id,
+                title: format!("paper {id}"),
+                authors: vec![paperdex_model::AuthorRef {
+                    id: author,
+                    name: "Ada".into(),
+                }],
+                abstract_text: Some(abstract_text.into()),
+                tldr: tldr.map(String::from),
+                ..Default::default()
+            };
+            tx.save_paper(&paper, &[])
+        })
+        .unwrap();
+    id
+}
+
+fn topic_set(topics: Vec<NewTopic>) -> NewTopicSet {
+    NewTopicSet {
+        model: "m".into(),
+        batch: 3,
+        papers: 3,
+        topics,
+    }
+}
+
+fn new_topic(id: i64, label: &str, papers: Vec<PaperId>) -> NewTopic {
+    NewTopic {
+        id,
+        label: label.into(),
+        terms: vec![label.into(), "x".into()],
+        papers,
+    }
+}
+
+#[test]
+fn topics_replace_whole_and_answer_by_paper_and_author() {
+    let store = store();
+    assert_eq!(store.topics().unwrap(), None);
+    let a = add_paper_with(&store, "alpha", None);
+    let b = add_paper_with(&store, "beta", None);
+    let c = add_paper_with(&store, "gamma", None);
+    let ada = store.find_authors("Ada").unwrap()[0].id;
+    assert_eq!(store.topic_of_paper(a).unwrap(), None);
+    assert!(store.author_topics(ada).unwrap().is_empty());
+    store
+        .replace_topics(&topic_set(vec![
+            new_topic(1, "one", vec![a, c]),
+            new_topic(2, "two", vec![b]),
+        ]))
+        .unwrap();
+    let stored = store.topics().unwrap().unwrap();
+    assert_eq!(
+        (stored.model.as_str(), stored.batch, stored.papers),
+        ("m", 3, 3)
+    );
+    assert_eq!(stored.topics.len(), 2);
+    assert_eq!(stored.topics[0].terms, vec!["one", "x"]);
+    assert_eq!(stored.topics[0].size, 2);
+    assert_eq!(
+        (stored.topics[1].id, stored.topics[1].label.as_str()),
+        (2, "two")
+    );
+    assert_eq!(store.topic_papers(1).unwrap(), vec![a, c]);
+    assert!(store.topic_papers(99).unwrap().is_empty());
+    assert_eq!(store.paper_topics().unwrap(), vec![(a, 1), (b, 2), (c, 1)]);
+    assert_eq!(
+        store.topic_of_paper(b).unwrap().as_ref(),
+        Some(&stored.topics[1])
+    );
+    let topics = store.author_topics(ada).unwrap();
+    assert_eq!(topics.len(), 2);
+    assert_eq!((topics[0].0.id, topics[0].1), (1, 2));
+    assert_eq!((topics[1].0.id, topics[1].1), (2, 1));
+    // A new set replaces the old one whole.
+    store
+        .replace_topics(&topic_set(vec![new_topic(7, "seven", vec![b])]))
+        .unwrap();
+    let stored = store.topics().unwrap().unwrap();
+    assert_eq!(stored.topics.len(), 1);
+    assert_eq!(stored.topics[0].label, "seven");
+    assert_eq!(store.topic_of_paper(a).unwrap(), None);
+    assert!(store.topic_papers(1).unwrap().is_empty());
+    assert_eq!(store.paper_topics().unwrap(), vec![(b, 7)]);
+    assert_eq!(store.author_topics(ada).unwrap()[0].1, 1);
+    // A set naming a paper the library does not have is refused whole,
+    // leaving the stored set as it was.
+    let refused = store.replace_topics(&topic_set(vec![new_topic(8, "eight", vec![a, 9_999])]));
+    assert!(
+        matches!(refused, Err(StoreError::Backend(_))),
+        "{refused:?}"
+    );
+    assert_eq!(store.paper_topics().unwrap(), vec![(b, 7)]);
+    assert_eq!(store.topics().unwrap().unwrap().topics[0].id, 7);
+}
+
+fn generated(paper_id: PaperId, abstract_text: &str) -> GeneratedTldr {
+    GeneratedTldr {
+        paper_id,
+        abstract_text: abstract_text.into(),
+        tldr: "generated".into(),
+    }
+}
+
+fn lacking(store: &dyn Store, after: PaperId, limit: usize) -> Vec<PaperId> {
+    store
+        .papers_lacking_tldr(after, limit)
+        .unwrap()
+        .iter()
+        .map(|p| p.id)
+        .collect()
+}
+
+#[test]
+fn generated_tldrs_never_replace_a_source_tldr_or_outlive_their_abstract() {
+    let store = store();
+    let plain = add_paper_with(&store, "First sentence. Second one.", None);
+    let with_source = add_paper_with(&store, "Has its own.", Some("source tl;dr"));
+    // An empty abstract is no abstract.
+    add_paper_with(&store, "", None);
+    assert_eq!(lacking(&store, 0, 10), vec![plain]);
+    let stored = store
+        .put_generated_tldrs(&[
+            generated(with_source, "Has its own."),
+            generated(plain, "An abstract it no longer has."),
+        ])
+        .unwrap();
+    assert_eq!(stored, 0);
+    assert_eq!(
+        store.paper(with_source).unwrap().unwrap().tldr.as_deref(),
+        Some("source tl;dr")
+    );
+    assert!(!store.paper(with_source).unwrap().unwrap().tldr_generated);
+    assert_eq!(store.paper(plain).unwrap().unwrap().tldr, None);
+    assert_eq!(
+        store
+            .put_generated_tldrs(&[generated(plain, "First sentence. Second one.")])
+            .unwrap(),
+        1
+    );
+    let paper = store.paper(plain).unwrap().unwrap();
+    assert_eq!(paper.tldr.as_deref(), Some("generated"));
+    assert!(paper.tldr_generated);
+    // Written without a new batch: nothing else about the paper changed.
+    assert_eq!(paper.title, format!("paper {plain}"));
+    assert_eq!(paper.authors.len(), 1);
+    assert!(store.papers_lacking_tldr(0, 10).unwrap().is_empty());
+    // A second tl;dr for a paper that has one now is not stored.
+    assert_eq!(
+        store
+            .put_generated_tldrs(&[generated(plain, "First sentence. Second one.")])
+            .unwrap(),
+        0
+    );
+    assert_eq!(store.put_generated_tldrs(&[]).unwrap(), 0);
+}
+
+#[test]
+fn papers_lacking_tldr_pages_by_id_and_a_changed_abstract_is_left_alone() {
+    let store = store();
+    let ids: Vec<PaperId> = (0..5)
+        .map(|i| add_paper_with(&store, &format!("Abstract {i}. More."), None))
+        .collect();
+    // No text can hold NUL; the paper is listed and gets its tl;dr anyway.
+    let nul = add_paper_with(&store, "Odd \u{0} glyph. More.", None);
+    assert_eq!(lacking(&store, 0, 2), ids[..2].to_vec());
+    assert_eq!(lacking(&store, ids[1], 2), ids[2..4].to_vec());
+    assert_eq!(lacking(&store, ids[3], 10), vec![ids[4], nul]);
+    assert!(lacking(&store, nul, 10).is_empty());
+    // The abstract changes (a new source re-merged the paper) after the
+    // tl;dr was made from the old one: it is left alone.
+    store
+        .write("re-merge", &mut |tx| {
+            let mut p = store.paper(ids[0])?.expect("stored");
+            p.abstract_text = Some("A newer abstract. Indeed.".into());
+            tx.save_paper(&p, &[])
+        })
+        .unwrap();
+    let stored = store
+        .put_generated_tldrs(&[
+            generated(ids[0], "Abstract 0. More."),
+            generated(ids[1], "Abstract 1. More."),
+            generated(nul, "Odd \u{0} glyph. More."),
+            generated(9_999, "No such paper."),
+        ])
+        .unwrap();
+    assert_eq!(stored, 2);
+    assert_eq!(store.paper(ids[0]).unwrap().unwrap().tldr, None);
+    assert!(store.paper(nul).unwrap().unwrap().tldr_generated);
+    assert_eq!(lacking(&store, 0, 10), vec![ids[0], ids[2], ids[3], ids[4]]);
+}
+
+#[test]
 fn an_unreachable_server_is_a_clear_error_without_the_password() {
     let port = TestServer::shared().port();
     // Nothing listens on port 1 of loopback.
@@ -308,6 +566,48 @@ fn the_seeds_ingest_to_the_same_library_as_on_sqlite() {
     assert_eq!(pages(&sqlite), pages(&postgres));
 }
 
+/// One batch larger than the PostgreSQL transaction's write buffer (it
+/// flushes mid-batch), followed by listings that merge into its papers: the
+/// same library as on SQLite, and a second ingest changes nothing.
+#[test]
+fn a_batch_larger_than_the_write_buffer_ingests_as_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut records: Vec<serde_json::Value> = Vec::new();
+    for name in ["icml2018.json", "icml2019.json", "nips2018.json"] {
+        let path = repo().join("../shared/corpus/conferences").join(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let list: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+        records.extend(list);
+    }
+    assert!(records.len() > 2_000, "{}", records.len());
+    let big = dir.path().join("three-conferences.json");
+    std::fs::write(&big, serde_json::to_vec(&records).unwrap()).unwrap();
+    let mut files = vec![big];
+    files.extend(seed_files());
+    let sqlite = SqliteStore::open(&dir.path().join("library.sqlite")).unwrap();
+    let postgres = store();
+    for s in [&sqlite as &dyn Store, &postgres] {
+        let mut ingestor = Ingestor::open(s).unwrap();
+        let first = ingestor
+            .ingest_paths(&files, &IngestOptions::default(), &|_| {})
+            .unwrap();
+        assert!(first.files.iter().all(|f| f.failed.is_none()));
+        let again = ingestor
+            .ingest_paths(&files, &IngestOptions::default(), &|_| {})
+            .unwrap();
+        assert!(again.files.iter().all(|f| f.new_papers == 0 && f.merged == 0));
+    }
+    let (a, b) = (sqlite.stats().unwrap(), postgres.stats().unwrap());
+    assert!(a.papers > 2_000, "{a:?}");
+    assert_eq!(a, b);
+    assert_eq!(library_content(&sqlite), library_content(&postgres));
+    // Ids are assigned as SQLite assigns them, so the same ids name the same papers.
+    for id in [1, a.papers as i64 / 2, a.papers as i64] {
+        let title = |s: &dyn Store| s.paper(id).unwrap().map(|p| p.title);
+        assert_eq!(title(&sqlite), title(&postgres), "paper {id}");
+    }
+}
+
 #[test]
 fn two_ingestors_sharing_papers_at_once_store_each_paper_once() {
     let url = TestServer::shared().fresh_database();
@@ -376,6 +676,27 @@ fn a_backup_restores_into_an_empty_database_with_the_users_data() {
     original
         .put_user_item("follow", "query:graph", "{\"query\":\"graph\"}")
         .unwrap();
+    let papers: Vec<PaperId> = original
+        .list_papers(&Default::default())
+        .unwrap()
+        .iter()
+        .map(|p| p.id)
+        .take(3)
+        .collect();
+    original
+        .replace_topics(&topic_set(vec![
+            new_topic(1, "one", papers[..2].to_vec()),
+            new_topic(2, "two", papers[2..].to_vec()),
+        ]))
+        .unwrap();
+    let lacks = original.papers_lacking_tldr(0, 1).unwrap();
+    let abstract_text = lacks[0].abstract_text.clone().unwrap();
+    assert_eq!(
+        original
+            .put_generated_tldrs(&[generated(lacks[0].id, &abstract_text)])
+            .unwrap(),
+        1
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("lab.pgdump");
@@ -394,6 +715,16 @@ fn a_backup_restores_into_an_empty_database_with_the_users_data() {
         original.all_user_items().unwrap()
     );
     assert_eq!(restored.embedding_count("m").unwrap(), 1);
+    assert_eq!(restored.topics().unwrap(), original.topics().unwrap());
+    assert_eq!(
+        restored.paper_topics().unwrap(),
+        original.paper_topics().unwrap()
+    );
+    assert_eq!(
+        restored.paper(lacks[0].id).unwrap(),
+        original.paper(lacks[0].id).unwrap()
+    );
+    assert!(restored.paper(lacks[0].id).unwrap().unwrap().tldr_generated);
     assert_eq!(
         restored.batches().unwrap().len(),
         original.batches().unwrap().len()

@@ -19,9 +19,9 @@ mod types;
 pub use error::StoreError;
 pub use sqlite::SqliteStore;
 pub use types::{
-    AuthorInfo, AuthorSummary, BatchInfo, Collaborator, EmbeddingHealth, GeneratedTldr, NewSource,
-    NewTopic, NewTopicSet, PaperBatches, PaperFilter, Stats, StoredSource, Topic, TopicSet,
-    UserItem,
+    AuthorInfo, AuthorSummary, BatchInfo, Collaborator, EmbeddingHealth, GeneratedTldr, LookupHint,
+    NewSource, NewTopic, NewTopicSet, PaperBatches, PaperFilter, Stats, StoredSource, Topic,
+    TopicSet, UserItem,
 };
 
 use paperdex_model::{Paper, PaperId, SourceId};
@@ -58,6 +58,13 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub trait WriteTx {
     /// The id of the batch this transaction writes.
     fn batch_id(&self) -> i64;
+    /// Tells the backend what the batch is about to look up, so that one
+    /// paying a round trip per lookup can fetch it all at once. Only a hint:
+    /// every lookup must answer correctly without it.
+    fn prefetch(&mut self, hint: &LookupHint<'_>) -> Result<()> {
+        let _ = hint;
+        Ok(())
+    }
     /// Whether a source record with this content hash is already stored.
     fn source_exists(&mut self, content_hash: &str) -> Result<bool>;
     /// Stores a source record attached to `paper_id`.
@@ -213,6 +220,11 @@ pub trait Store: Send + Sync {
     /// digest of its original.
     fn content_digest(&self) -> Result<String> {
         Err(StoreError::Unsupported("content digest"))
+    }
+    /// Bytes the library takes in its database: tables, their indexes and
+    /// not yet checkpointed writes (benchmarks report it per paper).
+    fn storage_bytes(&self) -> Result<u64> {
+        Err(StoreError::Unsupported("storage size"))
     }
     /// Writes a consistent copy of the whole library (including the user's
     /// stars, follows and digest state) to the file `dest`, while the

@@ -913,6 +913,16 @@ impl Store for SqliteStore {
         maintenance::content_digest(self)
     }
 
+    fn storage_bytes(&self) -> Result<u64> {
+        let mut bytes = 0;
+        for suffix in ["", "-wal"] {
+            let mut name = self.path.clone().into_os_string();
+            name.push(suffix);
+            bytes += std::fs::metadata(&name).map_or(0, |m| m.len());
+        }
+        Ok(bytes)
+    }
+
     fn backup_to(&self, dest: &Path) -> Result<()> {
         maintenance::backup_to(self, dest)
     }

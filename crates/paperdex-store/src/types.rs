@@ -18,6 +18,17 @@ pub struct NewSource<'a> {
     pub detail: &'a str,
 }
 
+/// What a batch is about to look up, given to [`WriteTx::prefetch`](crate::WriteTx::prefetch).
+#[derive(Debug, Clone, Default)]
+pub struct LookupHint<'a> {
+    /// Content hashes of the batch's records.
+    pub content_hashes: Vec<&'a str>,
+    /// Identity keys of the authors its records name.
+    pub author_keys: Vec<String>,
+    /// Family keys of those authors.
+    pub family_keys: Vec<String>,
+}
+
 /// A stored source record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredSource {

@@ -52,6 +52,9 @@ pub struct ScaleArgs {
 
 /// Papers per generated listing file (one ingest batch each).
 const PAPERS_PER_FILE: usize = 10_000;
+/// Generated texts (title + abstract) embedded to measure the model's
+/// throughput, from which the time to embed every paper is estimated.
+const EMBED_SAMPLE: usize = 512;
 
 struct SourcePaper {
     title_words: Vec<String>,
@@ -84,6 +87,9 @@ struct ScaleReport {
     store_papers_per_s: f64,
     index_seconds: f64,
     ingest_papers_per_s: f64,
+    vectors_seconds: f64,
+    embed_texts_per_s: f64,
+    embed_all_hours_estimate: f64,
     store_bytes_per_paper: f64,
     index_bytes_per_paper: f64,
     vectors: usize,
@@ -119,7 +125,7 @@ pub fn scale(paths: &library::Paths, args: ScaleArgs) -> Result<ExitCode> {
     let _ = std::fs::remove_dir_all(&args.out);
     let corpus = args.out.join("corpus");
     std::fs::create_dir_all(&corpus)?;
-    let recipes = generate(&sources, args.papers, args.seed, &corpus)?;
+    let (recipes, sample_texts) = generate(&sources, args.papers, args.seed, &corpus)?;
     eprintln!("bench scale: wrote {} papers", recipes.len());
 
     let bench_paths = library::Paths {
@@ -128,6 +134,12 @@ pub fn scale(paths: &library::Paths, args: ScaleArgs) -> Result<ExitCode> {
         config: paths.config.clone(),
     };
     let engine = library::open_engine(&bench_paths, false)?;
+    let already = engine.store().stats()?.papers;
+    if already > 0 {
+        bail!(
+            "the benchmark library already holds {already} papers: it needs an empty store (a fresh database for --store)"
+        );
+    }
     let started = Instant::now();
     {
         let mut ingestor = Ingestor::open(engine.store().as_ref())?;
@@ -147,13 +159,13 @@ pub fn scale(paths: &library::Paths, args: ScaleArgs) -> Result<ExitCode> {
     let papers_stored = engine.store().stats()?.papers;
     eprintln!("bench scale: stored {papers_stored} papers in {store_seconds:.1} s, indexed in {index_seconds:.1} s");
 
+    let vectors_started = Instant::now();
     let vectors = attach_vectors(engine.store().as_ref(), &model, &sources, &recipes)?;
+    let vectors_seconds = vectors_started.elapsed().as_secs_f64();
+    eprintln!("bench scale: stored {vectors} vectors in {vectors_seconds:.1} s");
+    let store_bytes = engine.store().storage_bytes()?;
     drop(engine);
-
-    let store_bytes = dir_bytes(&bench_paths.data_dir, |p| {
-        !p.starts_with(bench_paths.data_dir.join("index"))
-    });
-    let index_bytes = dir_bytes(&bench_paths.data_dir.join("index"), |_| true);
+    let index_bytes = dir_bytes(&library::derived_dir(&bench_paths).join("index"));
     let engine = library::open_engine(&bench_paths, true)?;
 
     let mut rng = SplitMix64::new(args.seed ^ 0x5eed);
@@ -196,6 +208,13 @@ pub fn scale(paths: &library::Paths, args: ScaleArgs) -> Result<ExitCode> {
         });
     }
 
+    let sample: Vec<&str> = sample_texts.iter().map(String::as_str).collect();
+    let embed_started = Instant::now();
+    for chunk in sample.chunks(64) {
+        embedder.embed(chunk)?;
+    }
+    let embed_texts_per_s = sample.len() as f64 / embed_started.elapsed().as_secs_f64();
+
     let query_texts: Vec<&str> = queries.iter().map(|q| q.title.as_str()).collect();
     let query_vectors = embedder.embed(&query_texts)?;
     let mut index = VectorIndex::new(embedder.dim());
@@ -211,6 +230,9 @@ pub fn scale(paths: &library::Paths, args: ScaleArgs) -> Result<ExitCode> {
         store_papers_per_s: papers_stored as f64 / store_seconds,
         index_seconds,
         ingest_papers_per_s: papers_stored as f64 / (store_seconds + index_seconds),
+        vectors_seconds,
+        embed_texts_per_s,
+        embed_all_hours_estimate: papers_stored as f64 / embed_texts_per_s / 3600.0,
         store_bytes_per_paper: store_bytes as f64 / papers_stored.max(1) as f64,
         index_bytes_per_paper: index_bytes as f64 / papers_stored.max(1) as f64,
         vectors,
@@ -227,6 +249,15 @@ pub fn scale(paths: &library::Paths, args: ScaleArgs) -> Result<ExitCode> {
             report.ingest_papers_per_s,
             report.store_bytes_per_paper,
             report.index_bytes_per_paper
+        );
+        println!(
+            "embedding: {:.0} texts/s measured on {} generated papers, so about {:.1} h to embed all {} \
+             (the benchmark stores mixed source vectors instead, in {:.1} s)",
+            report.embed_texts_per_s,
+            sample.len(),
+            report.embed_all_hours_estimate,
+            report.papers_stored,
+            report.vectors_seconds
         );
         println!(
             "ANN recall@10 against exact: {:.4} ({} vectors)",
@@ -295,10 +326,16 @@ fn split_sentences(text: &str) -> Vec<String> {
 
 /// Writes `n` synthetic papers as conference JSON lists and returns each
 /// paper's recipe, in order.
-fn generate(sources: &[SourcePaper], n: usize, seed: u64, dir: &Path) -> Result<Vec<Recipe>> {
+fn generate(
+    sources: &[SourcePaper],
+    n: usize,
+    seed: u64,
+    dir: &Path,
+) -> Result<(Vec<Recipe>, Vec<String>)> {
     let mut rng = SplitMix64::new(seed);
     let mut recipes = Vec::with_capacity(n);
     let mut file = Vec::with_capacity(PAPERS_PER_FILE);
+    let mut sample = Vec::with_capacity(EMBED_SAMPLE);
     for i in 0..n {
         let parts = [
             rng.below(sources.len()),
@@ -320,6 +357,9 @@ fn generate(sources: &[SourcePaper], n: usize, seed: u64, dir: &Path) -> Result<
             for k in 0..count.min(paper.sentences.len()) {
                 sentences.push(&paper.sentences[(start + k) % paper.sentences.len()]);
             }
+        }
+        if sample.len() < EMBED_SAMPLE {
+            sample.push(format!("{title}. {}", sentences.join(" ")));
         }
         let mut authors: Vec<&str> = a.authors.iter().take(2).map(String::as_str).collect();
         authors.extend(b.authors.iter().take(2).map(String::as_str));
@@ -343,7 +383,7 @@ fn generate(sources: &[SourcePaper], n: usize, seed: u64, dir: &Path) -> Result<
             file.clear();
         }
     }
-    Ok(recipes)
+    Ok((recipes, sample))
 }
 
 /// Stores each synthetic paper's mixed source vector as its embedding.
@@ -386,11 +426,10 @@ fn attach_vectors(
     Ok(stored)
 }
 
-/// Total size of the files under `dir` whose path passes `keep`.
-fn dir_bytes(dir: &Path, keep: impl Fn(&Path) -> bool) -> u64 {
+/// Total size of the files under `dir`.
+fn dir_bytes(dir: &Path) -> u64 {
     walk(dir)
         .into_iter()
-        .filter(|p| keep(p))
         .filter_map(|p| std::fs::metadata(p).ok())
         .map(|m| m.len())
         .sum()

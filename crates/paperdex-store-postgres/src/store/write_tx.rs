@@ -1,0 +1,583 @@
+//! A batch's write transaction on PostgreSQL, with its writes sent in bulk.
+//!
+//! Ingest makes about a dozen small reads and writes per record. Sent one at
+//! a time, each costs a round trip to the server, which held ingest to about
+//! a hundred records per second. So this transaction buffers its writes and
+//! sends them as one multi-row statement per table (`unnest` of arrays), at
+//! commit, every [`FLUSH_ROWS`] records, or before a read that must see them.
+//! The lookups ingest repeats per record (is this record stored, which
+//! author has this key, who shares this family name) are answered from
+//! what [`WriteTx::prefetch`] fetched in one query each, and from what this
+//! transaction wrote.
+//!
+//! Ids are assigned here, not by the server: writers hold the write lock for
+//! the whole transaction, so the next free ids are known (highest + 1, as
+//! SQLite assigns them). The identity sequences are moved past them at each
+//! flush, so an insert that takes a default id stays valid.
+
+use super::Tx;
+use paperdex_model::{Paper, PaperId, SourceId};
+use paperdex_store::{
+    pack_keys, unpack_keys, LookupHint, NewSource, Result, StoreError, StoredSource, WriteTx,
+};
+use std::collections::{HashMap, HashSet};
+
+/// Buffered source records that trigger a flush: bounds the memory and the
+/// size of one statement (a source carries its verbatim text).
+const FLUSH_ROWS: usize = 2_000;
+
+/// The write transaction of one batch.
+pub(super) struct PgWriteTx<'a> {
+    pub(super) tx: Tx<'a>,
+    batch: i64,
+    next: Option<NextIds>,
+    pending: Pending,
+    /// Content hashes whose presence is known: true when stored (by an
+    /// earlier batch or by this one), false when known to be absent.
+    hashes: HashMap<String, bool>,
+    /// Author identity key → id, or `None` when known not to exist.
+    author_keys: HashMap<String, Option<i64>>,
+    /// Family key → every author with it, in id order (complete lists only).
+    families: HashMap<String, Vec<(i64, String)>>,
+    /// `(author, name)` spellings written or buffered by this transaction.
+    names: HashSet<(i64, String)>,
+}
+
+/// The next id to assign per table.
+struct NextIds {
+    paper: i64,
+    source: i64,
+    author: i64,
+}
+
+#[derive(Default)]
+struct Pending {
+    /// Papers in the order they were reserved or first saved.
+    papers: Vec<PendingPaper>,
+    paper_slot: HashMap<PaperId, usize>,
+    sources: Vec<PendingSource>,
+    authors: Vec<(i64, String, String, String)>,
+    author_names: Vec<(i64, String)>,
+}
+
+impl Pending {
+    fn is_empty(&self) -> bool {
+        self.papers.is_empty()
+            && self.sources.is_empty()
+            && self.authors.is_empty()
+            && self.author_names.is_empty()
+    }
+}
+
+struct PendingPaper {
+    id: PaperId,
+    /// False for a paper reserved by this transaction and not yet inserted.
+    in_database: bool,
+    /// The last state saved, if any since the last flush.
+    saved: Option<SavedPaper>,
+}
+
+struct SavedPaper {
+    arxiv_id: Option<String>,
+    doi: Option<String>,
+    title: String,
+    year: Option<i32>,
+    venue: Option<String>,
+    data: String,
+    authors: Vec<i64>,
+    keys: Vec<u8>,
+}
+
+struct PendingSource {
+    id: SourceId,
+    paper_id: PaperId,
+    content_hash: String,
+    format: &'static str,
+    file: String,
+    line: i64,
+    record_index: i64,
+    raw: String,
+    fields: String,
+    rule: String,
+    score: f64,
+    detail: String,
+}
+
+impl<'a> PgWriteTx<'a> {
+    pub(super) fn new(tx: Tx<'a>, batch: i64) -> Self {
+        PgWriteTx {
+            tx,
+            batch,
+            next: None,
+            pending: Pending::default(),
+            hashes: HashMap::new(),
+            author_keys: HashMap::new(),
+            families: HashMap::new(),
+            names: HashSet::new(),
+        }
+    }
+
+    /// Sends every buffered write, then commits.
+    pub(super) fn commit(mut self) -> Result<()> {
+        self.flush()?;
+        self.tx.tx.commit().map_err(super::db_err)
+    }
+
+    fn next_ids(&mut self) -> Result<&mut NextIds> {
+        if self.next.is_none() {
+            // Under the write lock, nobody else inserts until we commit.
+            let row = self.tx.query_one(
+                "SELECT (SELECT COALESCE(MAX(id), 0) FROM papers),
+                        (SELECT COALESCE(MAX(id), 0) FROM sources),
+                        (SELECT COALESCE(MAX(id), 0) FROM authors)",
+                &[],
+            )?;
+            self.next = Some(NextIds {
+                paper: row.get::<_, i64>(0) + 1,
+                source: row.get::<_, i64>(1) + 1,
+                author: row.get::<_, i64>(2) + 1,
+            });
+        }
+        Ok(self.next.as_mut().expect("loaded above"))
+    }
+
+    fn paper_slot(&mut self, id: PaperId, in_database: bool) -> &mut PendingPaper {
+        let slot = *self.pending.paper_slot.entry(id).or_insert_with(|| {
+            self.pending.papers.push(PendingPaper {
+                id,
+                in_database,
+                saved: None,
+            });
+            self.pending.papers.len() - 1
+        });
+        &mut self.pending.papers[slot]
+    }
+
+    /// Sends the buffered writes, parents before the rows that refer to them.
+    fn flush(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending);
+        self.insert_authors(&pending.authors)?;
+        self.write_papers(&pending.papers)?;
+        self.insert_sources(&pending.sources)?;
+        self.insert_author_names(&pending.author_names)?;
+        if let Some(next) = &self.next {
+            let (paper, source, author) = (next.paper - 1, next.source - 1, next.author - 1);
+            self.tx.execute(
+                "SELECT setval(pg_get_serial_sequence('papers', 'id'), GREATEST($1::BIGINT, 1)),
+                        setval(pg_get_serial_sequence('sources', 'id'), GREATEST($2::BIGINT, 1)),
+                        setval(pg_get_serial_sequence('authors', 'id'), GREATEST($3::BIGINT, 1))",
+                &[&paper, &source, &author],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn insert_authors(&mut self, authors: &[(i64, String, String, String)]) -> Result<()> {
+        if authors.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<i64> = authors.iter().map(|a| a.0).collect();
+        let keys: Vec<&str> = authors.iter().map(|a| a.1.as_str()).collect();
+        let families: Vec<&str> = authors.iter().map(|a| a.2.as_str()).collect();
+        let names: Vec<&str> = authors.iter().map(|a| a.3.as_str()).collect();
+        self.tx.execute(
+            "INSERT INTO authors (id, key, family_key, name)
+             SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[])",
+            &[&ids, &keys, &families, &names],
+        )?;
+        Ok(())
+    }
+
+    fn write_papers(&mut self, papers: &[PendingPaper]) -> Result<()> {
+        let placeholder = SavedPaper {
+            arxiv_id: None,
+            doi: None,
+            title: String::new(),
+            year: None,
+            venue: None,
+            data: "{}".to_string(),
+            authors: Vec::new(),
+            keys: Vec::new(),
+        };
+        let mut inserts = PaperColumns::default();
+        let mut updates = PaperColumns::default();
+        let mut author_rows: (Vec<i64>, Vec<i64>, Vec<i64>) = Default::default();
+        let mut key_rows: (Vec<i64>, Vec<&[u8]>) = Default::default();
+        let mut replaced_authors = Vec::new();
+        for p in papers {
+            let saved = match (&p.saved, p.in_database) {
+                (Some(saved), _) => saved,
+                // Reserved and never saved: a row must still exist for its sources.
+                (None, false) => &placeholder,
+                (None, true) => continue,
+            };
+            if p.in_database {
+                updates.push(p.id, saved);
+                replaced_authors.push(p.id);
+            } else {
+                inserts.push(p.id, saved);
+            }
+            if p.saved.is_some() {
+                for (position, author) in saved.authors.iter().enumerate() {
+                    author_rows.0.push(p.id);
+                    author_rows.1.push(position as i64);
+                    author_rows.2.push(*author);
+                }
+                key_rows.0.push(p.id);
+                key_rows.1.push(&saved.keys);
+            }
+        }
+        let batch = self.batch;
+        if !inserts.ids.is_empty() {
+            self.tx.execute(
+                "INSERT INTO papers (id, arxiv_id, doi, title, year, venue, data, created_batch, updated_batch)
+                 SELECT t.*, $8, $8 FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::INTEGER[], $6::TEXT[], $7::TEXT[]) AS t",
+                &[&inserts.ids, &inserts.arxiv_ids, &inserts.dois, &inserts.titles, &inserts.years, &inserts.venues, &inserts.data, &batch],
+            )?;
+        }
+        if !updates.ids.is_empty() {
+            self.tx.execute(
+                "UPDATE papers p SET arxiv_id = t.arxiv_id, doi = t.doi, title = t.title, year = t.year,
+                        venue = t.venue, data = t.data, updated_batch = $8
+                 FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::INTEGER[], $6::TEXT[], $7::TEXT[])
+                      AS t(id, arxiv_id, doi, title, year, venue, data)
+                 WHERE p.id = t.id",
+                &[&updates.ids, &updates.arxiv_ids, &updates.dois, &updates.titles, &updates.years, &updates.venues, &updates.data, &batch],
+            )?;
+            self.tx.execute(
+                "DELETE FROM paper_authors WHERE paper_id = ANY($1)",
+                &[&replaced_authors],
+            )?;
+        }
+        if !author_rows.0.is_empty() {
+            self.tx.execute(
+                "INSERT INTO paper_authors (paper_id, position, author_id)
+                 SELECT * FROM unnest($1::BIGINT[], $2::BIGINT[], $3::BIGINT[])
+                 ON CONFLICT DO NOTHING",
+                &[&author_rows.0, &author_rows.1, &author_rows.2],
+            )?;
+        }
+        if !key_rows.0.is_empty() {
+            self.tx.execute(
+                "INSERT INTO paper_keys (paper_id, keys)
+                 SELECT * FROM unnest($1::BIGINT[], $2::BYTEA[])
+                 ON CONFLICT (paper_id) DO UPDATE SET keys = EXCLUDED.keys",
+                &[&key_rows.0, &key_rows.1],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn insert_sources(&mut self, sources: &[PendingSource]) -> Result<()> {
+        if sources.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<i64> = sources.iter().map(|s| s.id).collect();
+        let papers: Vec<i64> = sources.iter().map(|s| s.paper_id).collect();
+        let hashes: Vec<&str> = sources.iter().map(|s| s.content_hash.as_str()).collect();
+        let formats: Vec<&str> = sources.iter().map(|s| s.format).collect();
+        let files: Vec<&str> = sources.iter().map(|s| s.file.as_str()).collect();
+        let lines: Vec<i64> = sources.iter().map(|s| s.line).collect();
+        let indexes: Vec<i64> = sources.iter().map(|s| s.record_index).collect();
+        let raws: Vec<&str> = sources.iter().map(|s| s.raw.as_str()).collect();
+        let fields: Vec<&str> = sources.iter().map(|s| s.fields.as_str()).collect();
+        let rules: Vec<&str> = sources.iter().map(|s| s.rule.as_str()).collect();
+        let scores: Vec<f64> = sources.iter().map(|s| s.score).collect();
+        let details: Vec<&str> = sources.iter().map(|s| s.detail.as_str()).collect();
+        let batch = self.batch;
+        self.tx.execute(
+            "INSERT INTO sources (id, paper_id, content_hash, format, file, line, record_index, raw, fields, rule, score, detail, batch_id)
+             SELECT t.*, $13 FROM unnest($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::BIGINT[],
+                                         $7::BIGINT[], $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::FLOAT8[], $12::TEXT[]) AS t",
+            &[&ids, &papers, &hashes, &formats, &files, &lines, &indexes, &raws, &fields, &rules, &scores, &details, &batch],
+        )?;
+        Ok(())
+    }
+
+    fn insert_author_names(&mut self, names: &[(i64, String)]) -> Result<()> {
+        if names.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<i64> = names.iter().map(|n| n.0).collect();
+        let spellings: Vec<&str> = names.iter().map(|n| n.1.as_str()).collect();
+        self.tx.execute(
+            "INSERT INTO author_names (author_id, name)
+             SELECT * FROM unnest($1::BIGINT[], $2::TEXT[])
+             ON CONFLICT DO NOTHING",
+            &[&ids, &spellings],
+        )?;
+        Ok(())
+    }
+}
+
+/// Column arrays of papers written by one statement.
+#[derive(Default)]
+struct PaperColumns<'p> {
+    ids: Vec<i64>,
+    arxiv_ids: Vec<Option<&'p str>>,
+    dois: Vec<Option<&'p str>>,
+    titles: Vec<&'p str>,
+    years: Vec<Option<i32>>,
+    venues: Vec<Option<&'p str>>,
+    data: Vec<&'p str>,
+}
+
+impl<'p> PaperColumns<'p> {
+    fn push(&mut self, id: PaperId, p: &'p SavedPaper) {
+        self.ids.push(id);
+        self.arxiv_ids.push(p.arxiv_id.as_deref());
+        self.dois.push(p.doi.as_deref());
+        self.titles.push(&p.title);
+        self.years.push(p.year);
+        self.venues.push(p.venue.as_deref());
+        self.data.push(&p.data);
+    }
+}
+
+impl WriteTx for PgWriteTx<'_> {
+    fn batch_id(&self) -> i64 {
+        self.batch
+    }
+
+    fn prefetch(&mut self, hint: &LookupHint<'_>) -> Result<()> {
+        // Lookups must see the buffered writes: answer from the database only
+        // what nothing buffered can change.
+        self.flush()?;
+        let hashes: Vec<&str> = hint
+            .content_hashes
+            .iter()
+            .copied()
+            .filter(|h| !self.hashes.contains_key(*h))
+            .collect();
+        if !hashes.is_empty() {
+            let rows = self.tx.query(
+                "SELECT content_hash FROM sources WHERE content_hash = ANY($1)",
+                &[&hashes],
+            )?;
+            let stored: HashSet<String> = rows.iter().map(|r| r.get(0)).collect();
+            for h in hashes {
+                self.hashes.insert(h.to_string(), stored.contains(h));
+            }
+        }
+        let keys: Vec<&str> = hint
+            .author_keys
+            .iter()
+            .map(String::as_str)
+            .filter(|k| !self.author_keys.contains_key(*k))
+            .collect();
+        if !keys.is_empty() {
+            let rows = self
+                .tx
+                .query("SELECT key, id FROM authors WHERE key = ANY($1)", &[&keys])?;
+            let found: HashMap<String, i64> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+            for k in keys {
+                self.author_keys
+                    .insert(k.to_string(), found.get(k).copied());
+            }
+        }
+        let families: Vec<&str> = hint
+            .family_keys
+            .iter()
+            .map(String::as_str)
+            .filter(|f| !self.families.contains_key(*f))
+            .collect();
+        if !families.is_empty() {
+            let rows = self.tx.query(
+                "SELECT family_key, id, name FROM authors WHERE family_key = ANY($1) ORDER BY id",
+                &[&families],
+            )?;
+            for f in &families {
+                self.families.insert(f.to_string(), Vec::new());
+            }
+            for r in &rows {
+                let family: String = r.get(0);
+                if let Some(list) = self.families.get_mut(&family) {
+                    list.push((r.get(1), r.get(2)));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn source_exists(&mut self, content_hash: &str) -> Result<bool> {
+        if let Some(known) = self.hashes.get(content_hash) {
+            return Ok(*known);
+        }
+        // Buffered sources are all in `hashes`, so the database answers the rest.
+        let stored = self
+            .tx
+            .query_opt(
+                "SELECT 1 FROM sources WHERE content_hash = $1",
+                &[&content_hash],
+            )?
+            .is_some();
+        self.hashes.insert(content_hash.to_string(), stored);
+        Ok(stored)
+    }
+
+    fn insert_source(&mut self, s: &NewSource<'_>) -> Result<SourceId> {
+        let fields =
+            serde_json::to_string(&s.record.fields).map_err(|source| StoreError::Corrupt {
+                what: "source fields",
+                source,
+            })?;
+        let next = self.next_ids()?;
+        let id = next.source;
+        next.source += 1;
+        self.pending.sources.push(PendingSource {
+            id,
+            paper_id: s.paper_id,
+            content_hash: s.content_hash.to_string(),
+            format: s.record.format.name(),
+            file: s.record.file.clone(),
+            line: s.record.line as i64,
+            record_index: s.record.index as i64,
+            raw: s.record.raw.clone(),
+            fields,
+            rule: s.rule.to_string(),
+            score: s.score,
+            detail: s.detail.to_string(),
+        });
+        self.hashes.insert(s.content_hash.to_string(), true);
+        if self.pending.sources.len() >= FLUSH_ROWS {
+            self.flush()?;
+        }
+        Ok(id)
+    }
+
+    fn new_paper(&mut self) -> Result<PaperId> {
+        let next = self.next_ids()?;
+        let id = next.paper;
+        next.paper += 1;
+        self.paper_slot(id, false);
+        Ok(id)
+    }
+
+    fn sources_of(&mut self, paper: PaperId) -> Result<Vec<StoredSource>> {
+        self.flush()?;
+        self.tx.sources_of(paper)
+    }
+
+    fn save_paper(&mut self, paper: &Paper, match_keys: &[(u8, i64)]) -> Result<()> {
+        let data = serde_json::to_string(paper).map_err(|source| StoreError::Corrupt {
+            what: "paper",
+            source,
+        })?;
+        let saved = SavedPaper {
+            arxiv_id: paper.arxiv_id.as_ref().map(|a| a.id.clone()),
+            doi: paper.doi.clone(),
+            title: paper.title.clone(),
+            year: paper.year,
+            venue: paper.venue.clone(),
+            data,
+            authors: paper.authors.iter().map(|a| a.id).collect(),
+            keys: pack_keys(match_keys),
+        };
+        // A paper not reserved by this transaction is already a row.
+        self.paper_slot(paper.id, true).saved = Some(saved);
+        Ok(())
+    }
+
+    fn paper_author_ids(&mut self, paper: PaperId) -> Result<Vec<i64>> {
+        self.flush()?;
+        Ok(self
+            .tx
+            .query(
+                "SELECT author_id FROM paper_authors WHERE paper_id = $1 ORDER BY position",
+                &[&paper],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    fn author_by_key(&mut self, key: &str) -> Result<Option<i64>> {
+        if let Some(known) = self.author_keys.get(key) {
+            return Ok(*known);
+        }
+        // Authors this transaction made are all in `author_keys`.
+        let id = self
+            .tx
+            .query_opt("SELECT id FROM authors WHERE key = $1", &[&key])?
+            .map(|r| r.get(0));
+        self.author_keys.insert(key.to_string(), id);
+        Ok(id)
+    }
+
+    fn authors_by_family(&mut self, family_key: &str) -> Result<Vec<(i64, String)>> {
+        if let Some(list) = self.families.get(family_key) {
+            return Ok(list.clone());
+        }
+        self.flush()?;
+        let list: Vec<(i64, String)> = self
+            .tx
+            .query(
+                "SELECT id, name FROM authors WHERE family_key = $1 ORDER BY id",
+                &[&family_key],
+            )?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        self.families.insert(family_key.to_string(), list.clone());
+        Ok(list)
+    }
+
+    fn coauthor_keys(&mut self, author: i64) -> Result<Vec<String>> {
+        self.flush()?;
+        Ok(self
+            .tx
+            .query(
+                "SELECT DISTINCT a.key FROM paper_authors p1
+                 JOIN paper_authors p2 ON p2.paper_id = p1.paper_id AND p2.author_id != p1.author_id
+                 JOIN authors a ON a.id = p2.author_id
+                 WHERE p1.author_id = $1",
+                &[&author],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    fn insert_author(&mut self, key: &str, family_key: &str, name: &str) -> Result<i64> {
+        let next = self.next_ids()?;
+        let id = next.author;
+        next.author += 1;
+        self.pending.authors.push((
+            id,
+            key.to_string(),
+            family_key.to_string(),
+            name.to_string(),
+        ));
+        self.author_keys.insert(key.to_string(), Some(id));
+        if let Some(list) = self.families.get_mut(family_key) {
+            list.push((id, name.to_string()));
+        }
+        self.add_author_name(id, name)?;
+        Ok(id)
+    }
+
+    fn add_author_name(&mut self, author: i64, name: &str) -> Result<()> {
+        if self.names.insert((author, name.to_string())) {
+            self.pending.author_names.push((author, name.to_string()));
+        }
+        Ok(())
+    }
+
+    fn match_keys_since(&mut self, batch: i64) -> Result<Vec<paperdex_store::PaperMatchKeys>> {
+        self.flush()?;
+        // READ COMMITTED and the write lock already held: this statement sees
+        // every batch committed before ours.
+        let rows = self.tx.query(
+            "SELECT k.paper_id, k.keys FROM papers p JOIN paper_keys k ON k.paper_id = p.id
+             WHERE p.updated_batch > $1 AND p.updated_batch < $2",
+            &[&batch, &self.batch],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), unpack_keys(r.get(1)).collect()))
+            .collect())
+    }
+}
