@@ -371,10 +371,8 @@ impl Engine {
 
     fn index_papers(&self, papers: &[Paper]) -> Result<(), SearchError> {
         for chunk in papers.chunks(2048) {
-            let files: Vec<Vec<String>> = chunk
-                .iter()
-                .map(|p| self.store.source_files(p.id))
-                .collect::<Result<_, _>>()?;
+            let ids: Vec<PaperId> = chunk.iter().map(|p| p.id).collect();
+            let files = self.store.source_files_of(&ids)?;
             let docs: Vec<IndexDoc<'_>> = chunk
                 .iter()
                 .zip(&files)
@@ -436,9 +434,12 @@ impl Engine {
     /// Runs a search and loads the papers of the requested page.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
         let ranked = self.search_ids(req)?;
+        let page: Vec<&(PaperId, f64)> = ranked.ids.iter().skip(req.offset).take(req.k).collect();
+        let ids: Vec<PaperId> = page.iter().map(|r| r.0).collect();
+        let papers = self.store.papers_by_id(&ids)?;
         let mut hits = Vec::with_capacity(req.k);
-        for r in ranked.ids.iter().skip(req.offset).take(req.k) {
-            if let Some(paper) = self.store.paper(r.0)? {
+        for (r, paper) in page.into_iter().zip(papers) {
+            if let Some(paper) = paper {
                 hits.push(SearchHit {
                     paper,
                     score: r.1,
@@ -590,9 +591,11 @@ impl Engine {
                     .collect()
             }
         };
+        let ids: Vec<PaperId> = ranked.iter().map(|r| r.0).collect();
+        let papers = self.store.papers_by_id(&ids)?;
         let mut hits = Vec::with_capacity(ranked.len());
-        for (pid, score) in ranked {
-            if let Some(paper) = self.store.paper(pid)? {
+        for ((_, score), paper) in ranked.into_iter().zip(papers) {
+            if let Some(paper) = paper {
                 hits.push(SearchHit {
                     paper,
                     score,

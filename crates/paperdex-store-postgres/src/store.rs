@@ -390,6 +390,16 @@ impl Store for PostgresStore {
         })
     }
 
+    fn papers_by_id(&self, ids: &[PaperId]) -> Result<Vec<Option<Paper>>> {
+        let rows =
+            self.read(|tx| tx.query("SELECT id, data FROM papers WHERE id = ANY($1)", &[&ids]))?;
+        let mut found: HashMap<PaperId, Paper> = HashMap::with_capacity(rows.len());
+        for r in &rows {
+            found.insert(r.get(0), paper_from_json(r.get(1))?);
+        }
+        Ok(ids.iter().map(|id| found.get(id).cloned()).collect())
+    }
+
     fn resolve_paper(&self, ident: &str) -> Result<Option<PaperId>> {
         let ident = ident.trim();
         self.read(|tx| {
@@ -419,6 +429,22 @@ impl Store for PostgresStore {
 
     fn sources(&self, id: PaperId) -> Result<Vec<StoredSource>> {
         self.read(|tx| tx.sources_of(id))
+    }
+
+    fn source_files_of(&self, ids: &[PaperId]) -> Result<Vec<Vec<String>>> {
+        let rows = self.read(|tx| {
+            tx.query(
+                "SELECT paper_id, array_agg(DISTINCT file ORDER BY file) FROM sources
+                 WHERE paper_id = ANY($1) GROUP BY paper_id",
+                &[&ids],
+            )
+        })?;
+        let files: HashMap<PaperId, Vec<String>> =
+            rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        Ok(ids
+            .iter()
+            .map(|id| files.get(id).cloned().unwrap_or_default())
+            .collect())
     }
 
     fn source_files(&self, id: PaperId) -> Result<Vec<String>> {

@@ -111,12 +111,22 @@ pub trait Store: Send + Sync {
     fn stats(&self) -> Result<Stats>;
     /// A paper by library id.
     fn paper(&self, id: PaperId) -> Result<Option<Paper>>;
+    /// Several papers by library id, in the order given (`None` where
+    /// there is none). Backends that pay a round trip per call answer it in one.
+    fn papers_by_id(&self, ids: &[PaperId]) -> Result<Vec<Option<Paper>>> {
+        ids.iter().map(|&id| self.paper(id)).collect()
+    }
     /// Resolves a paper id, an arXiv id (with or without version) or a DOI.
     fn resolve_paper(&self, ident: &str) -> Result<Option<PaperId>>;
     /// The stored sources of a paper, oldest first.
     fn sources(&self, id: PaperId) -> Result<Vec<StoredSource>>;
     /// The distinct files a paper's sources came from.
     fn source_files(&self, id: PaperId) -> Result<Vec<String>>;
+    /// [`Store::source_files`] of several papers, in the order given.
+    /// Backends that pay a round trip per call answer it in one.
+    fn source_files_of(&self, ids: &[PaperId]) -> Result<Vec<Vec<String>>> {
+        ids.iter().map(|&id| self.source_files(id)).collect()
+    }
     /// Papers matching a filter, newest first.
     fn list_papers(&self, filter: &PaperFilter) -> Result<Vec<Paper>>;
     /// Papers written or updated by batches after `batch`, in id order, with
