@@ -40,7 +40,8 @@ pub struct Ingestor<'s> {
     store: &'s dyn Store,
     index: DedupIndex,
     /// Match keys of papers touched in this run, per source, so a record
-    /// matching a recent paper need not read its sources back.
+    /// matching a recent paper need not read its sources back. A fingerprint
+    /// is kilobytes, so the cache is bounded by [`MAX_CACHED_CANDIDATES`].
     candidates: HashMap<PaperId, Candidate>,
     /// The last batch `index` and `candidates` reflect. Another process may
     /// commit batches after it; each batch first catches up from there.
@@ -78,6 +79,10 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
 /// refused by name before it is read, so no file can exhaust memory (parsing
 /// holds the text, its records and their stored copies at once).
 pub const MAX_FILE_BYTES: u64 = 256 << 20;
+
+/// Papers whose match keys the ingestor keeps between batches (each holds a
+/// fingerprint of kilobytes); past it the cache starts over.
+const MAX_CACHED_CANDIDATES: usize = 100_000;
 
 /// Bytes of files parsed together before their records are stored.
 const WINDOW_BYTES: u64 = 256 << 20;
@@ -234,13 +239,16 @@ impl<'s> Ingestor<'s> {
             .par_iter()
             .map(|r| (content_hash(r), MatchKeys::of(r)))
             .collect();
+        if self.candidates.len() > MAX_CACHED_CANDIDATES {
+            self.candidates.clear();
+        }
         let hint = lookup_hint(&parsed.records, &prepared);
         let mut batch = BatchState::default();
         let result = self.store.write(&format!("ingest {name}"), &mut |tx| {
             batch = BatchState::default();
             self.catch_up(tx)?;
             tx.prefetch(&hint)?;
-            for (record, (hash, keys)) in parsed.records.iter().zip(&prepared) {
+            for (record, (hash, keys)) in parsed.records.iter().enumerate().zip(&prepared) {
                 self.store_record(tx, record, hash, keys, &mut batch)?;
             }
             Ok(())
@@ -248,8 +256,8 @@ impl<'s> Ingestor<'s> {
         match result {
             Ok(batch_id) => {
                 self.seen_batch = batch_id;
-                for (paper, keys) in batch.indexed {
-                    self.index.insert_keys(&keys, paper);
+                for (paper, record_index) in batch.indexed {
+                    self.index.insert_keys(&prepared[record_index].1, paper);
                 }
                 report.batch = Some(batch_id);
                 report.new_papers = batch.new_papers;
@@ -324,7 +332,7 @@ impl<'s> Ingestor<'s> {
     fn store_record(
         &mut self,
         tx: &mut dyn WriteTx,
-        record: &SourceRecord,
+        (record_index, record): (usize, &SourceRecord),
         hash: &str,
         keys: &MatchKeys,
         batch: &mut BatchState,
@@ -404,7 +412,7 @@ impl<'s> Ingestor<'s> {
         all_keys.dedup();
         tx.save_paper(&paper, &all_keys)?;
         batch.overlay.insert_keys(keys, paper_id);
-        batch.indexed.push((paper_id, keys.clone()));
+        batch.indexed.push((paper_id, record_index));
         batch.changed.push(paper_id);
         Ok(())
     }
@@ -415,7 +423,8 @@ struct BatchState {
     /// Keys added by this batch, visible to its later records but only
     /// merged into the ingestor's index once the batch commits.
     overlay: DedupIndex,
-    indexed: Vec<(PaperId, MatchKeys)>,
+    /// Papers stored, with the index of the record whose keys to index.
+    indexed: Vec<(PaperId, usize)>,
     changed: Vec<PaperId>,
     new_papers: usize,
     merged: usize,
