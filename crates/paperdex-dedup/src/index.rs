@@ -16,6 +16,10 @@ const MIN_ABSTRACT_SHINGLES: usize = 80;
 /// art") and says nothing about identity; skipping it bounds lookup cost.
 const MAX_ANCHOR_POSTINGS: usize = 64;
 
+/// Papers found by shared anchors that are verified per record, most shared
+/// first (papers sharing an id or title are always verified).
+const MAX_ANCHOR_CANDIDATES: usize = 8;
+
 /// Titles shorter than this (normalized) are too generic to match on.
 const MIN_TITLE_LEN: usize = 12;
 
@@ -220,12 +224,26 @@ impl DedupIndex {
                 }
             }
         });
-        out.extend(anchor_hits.into_iter().filter_map(|(p, hits)| {
-            let theirs = self.anchor_counts.get(&p).copied().unwrap_or(0);
-            let smaller = anchors.min(theirs) as f64;
-            let needed = ((smaller * ABSTRACT_THRESHOLD / 2.0).floor() as u32).max(1);
-            (hits >= needed).then_some(p)
-        }));
+        let mut by_anchors: Vec<(u32, PaperId)> = anchor_hits
+            .into_iter()
+            .filter_map(|(p, hits)| {
+                let theirs = self.anchor_counts.get(&p).copied().unwrap_or(0);
+                let smaller = anchors.min(theirs) as f64;
+                let needed = ((smaller * ABSTRACT_THRESHOLD / 2.0).floor() as u32).max(1);
+                (hits >= needed).then_some((hits, p))
+            })
+            .collect();
+        // Only the papers sharing the most anchors are verified: a true
+        // duplicate shares nearly all of them, while in a large library many
+        // papers may share a sentence or two, and verifying every one costs
+        // a full comparison each (ties go to the older paper).
+        if by_anchors.len() > MAX_ANCHOR_CANDIDATES {
+            by_anchors.select_nth_unstable_by(MAX_ANCHOR_CANDIDATES, |a, b| {
+                b.0.cmp(&a.0).then(a.1.cmp(&b.1))
+            });
+            by_anchors.truncate(MAX_ANCHOR_CANDIDATES);
+        }
+        out.extend(by_anchors.into_iter().map(|(_, p)| p));
         out.sort_unstable();
         out.dedup();
         out
@@ -418,6 +436,25 @@ mod tests {
         let existing = candidate(1, keys(None, None, ABSTRACT, "a.txt"));
         let d = decide(&keys(None, None, ABSTRACT, "a.txt"), &[&existing]);
         assert_eq!(d.rule, MatchRule::New);
+    }
+
+    #[test]
+    fn of_many_papers_sharing_a_sentence_the_duplicate_is_verified() {
+        let other = "Entirely different words follow here, about reinforcement learning for robots, \
+            sample efficiency and exploration bonuses in sparse reward tasks with long horizons.";
+        let mut index = DedupIndex::new();
+        // Twenty papers that share the abstract's first sentences, then differ.
+        let shared = &ABSTRACT[..ABSTRACT.find(" The model").unwrap()];
+        for id in 1..=20 {
+            let text = format!("{shared} Paper {id} {other} {id}.");
+            index.insert_keys(&keys(None, None, &text, "a.txt"), id);
+        }
+        index.insert_keys(&keys(None, None, ABSTRACT, "a.txt"), 99);
+        index.insert_keys(&keys(Some("1910.03175"), None, "", "a.txt"), 100);
+        let probe = keys(Some("1910.03175"), None, ABSTRACT, "b.txt");
+        let found = index.candidate_papers(&probe);
+        assert!(found.contains(&99) && found.contains(&100), "{found:?}");
+        assert!(found.len() <= MAX_ANCHOR_CANDIDATES + 1, "{found:?}");
     }
 
     #[test]

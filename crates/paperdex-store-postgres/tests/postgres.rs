@@ -4,6 +4,8 @@
 //! shared ingest code path giving the same library as on SQLite, also with
 //! two writers at once.
 
+mod common;
+use common::{repo, seed_files};
 use paperdex_ingest::{IngestOptions, Ingestor};
 use paperdex_model::{Format, Paper, PaperId, RecordFields, SourceRecord};
 use paperdex_store::{
@@ -11,7 +13,7 @@ use paperdex_store::{
 };
 use paperdex_store_postgres::test_server::TestServer;
 use paperdex_store_postgres::PostgresStore;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Duration;
@@ -509,19 +511,6 @@ fn an_unreachable_server_is_a_clear_error_without_the_password() {
     assert_ne!(port, 1);
 }
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn seed_files() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(repo().join("data/seeds"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    v.sort();
-    v
-}
-
 /// Every paper as (title, arXiv id, DOI, source count), sorted: ids differ
 /// between libraries, the content must not.
 fn library_content(store: &dyn Store) -> Vec<(String, Option<String>, Option<String>, usize)> {
@@ -595,7 +584,10 @@ fn a_batch_larger_than_the_write_buffer_ingests_as_on_sqlite() {
         let again = ingestor
             .ingest_paths(&files, &IngestOptions::default(), &|_| {})
             .unwrap();
-        assert!(again.files.iter().all(|f| f.new_papers == 0 && f.merged == 0));
+        assert!(again
+            .files
+            .iter()
+            .all(|f| f.new_papers == 0 && f.merged == 0));
     }
     let (a, b) = (sqlite.stats().unwrap(), postgres.stats().unwrap());
     assert!(a.papers > 2_000, "{a:?}");

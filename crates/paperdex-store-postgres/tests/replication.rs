@@ -3,6 +3,8 @@
 //! loses no committed batch and keeps no part of the batch in flight. Both
 //! against real PostgreSQL 18 servers of their own (see `test_server`).
 
+mod common;
+use common::{repo, seed_files};
 use paperdex_ingest::{IngestOptions, Ingestor};
 use paperdex_store::{Stats, Store};
 use paperdex_store_postgres::test_server::TestServer;
@@ -12,19 +14,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn seed_files() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(repo().join("data/seeds"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    v.sort();
-    v
-}
 
 /// The database name at the end of a test server URL.
 fn database(url: &str) -> &str {
