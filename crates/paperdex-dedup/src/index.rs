@@ -440,7 +440,8 @@ mod tests {
 
     #[test]
     fn of_many_papers_sharing_a_sentence_the_duplicate_is_verified() {
-        let other = "Entirely different words follow here, about reinforcement learning for robots, \
+        let other =
+            "Entirely different words follow here, about reinforcement learning for robots, \
             sample efficiency and exploration bonuses in sparse reward tasks with long horizons.";
         let mut index = DedupIndex::new();
         // Twenty papers that share the abstract's first sentences, then differ.
