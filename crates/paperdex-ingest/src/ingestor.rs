@@ -84,8 +84,9 @@ pub const MAX_FILE_BYTES: u64 = 256 << 20;
 /// fingerprint of kilobytes); past it the cache starts over.
 const MAX_CACHED_CANDIDATES: usize = 100_000;
 
-/// Bytes of files parsed together before their records are stored.
-const WINDOW_BYTES: u64 = 256 << 20;
+/// Bytes of files parsed together. One window is parsed while the previous
+/// one is stored, so memory holds about twice this.
+const WINDOW_BYTES: u64 = 128 << 20;
 
 /// Splits `files` into windows of at most [`WINDOW_BYTES`] (by size on
 /// disk) and at most a few files per core.
@@ -164,30 +165,45 @@ impl<'s> Ingestor<'s> {
         progress: &(dyn Fn(Progress) + Sync),
     ) -> Result<IngestReport, IngestError> {
         let files = collect_files(paths)?;
-        let mut report = IngestReport::default();
-        let mut records = 0;
-        // Parsing is pure and per file, so it runs on every core while the
-        // single writer stores files in order. Files are parsed a window at
-        // a time, so memory holds a window's files, not every file given.
-        for window in parse_windows(&files) {
-            let parsed: Vec<(String, Result<Parsed, String>)> = window
-                .par_iter()
-                .map(|path| {
-                    let name = path.display().to_string();
-                    let result = read_bounded(path, &name).and_then(|bytes| {
-                        parse_file(&name, &bytes, options.format).map_err(|e| e.to_string())
-                    });
-                    (name, result)
-                })
-                .collect();
-            records += parsed
-                .iter()
-                .map(|(_, p)| p.as_ref().map_or(0, |p| p.records.len()))
-                .sum::<usize>();
-            progress(Progress::Parsed { records });
-            for (name, result) in parsed {
+        let windows = parse_windows(&files);
+        // Reading, parsing and hashing are pure and per file, so they run on
+        // the other cores while the single writer stores earlier files in
+        // order: storing no longer waits for a window to be parsed. The queue
+        // holds at most one window, so memory holds about two windows' files.
+        let queued = windows.iter().map(|w| w.len()).max().unwrap_or(1);
+        let (sender, receiver) = std::sync::mpsc::sync_channel(queued);
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                for window in windows {
+                    let prepared: Vec<(String, Result<PreparedFile, String>)> = window
+                        .par_iter()
+                        .map(|path| {
+                            let name = path.display().to_string();
+                            let result = read_bounded(path, &name).and_then(|bytes| {
+                                parse_file(&name, &bytes, options.format)
+                                    .map(PreparedFile::of)
+                                    .map_err(|e| e.to_string())
+                            });
+                            (name, result)
+                        })
+                        .collect();
+                    for file in prepared {
+                        // The writer stopped (it failed): nothing more to do.
+                        if sender.send(file).is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+            // Owned here so that returning early drops it, which stops the parser.
+            let receiver = receiver;
+            let mut report = IngestReport::default();
+            let mut records = 0;
+            for (name, result) in receiver.iter() {
+                records += result.as_ref().map_or(0, |p| p.parsed.records.len());
+                progress(Progress::Parsed { records });
                 let file_report = match result {
-                    Ok(parsed) => self.ingest_parsed(&name, parsed)?,
+                    Ok(prepared) => self.store_prepared(&name, prepared)?,
                     Err(message) => {
                         warn!(file = %name, %message, "file not ingested");
                         FileReport {
@@ -202,8 +218,8 @@ impl<'s> Ingestor<'s> {
                 });
                 report.files.push(file_report);
             }
-        }
-        Ok(report)
+            Ok(report)
+        })
     }
 
     /// Ingests one file's bytes as one batch (`name` is stored as its file).
@@ -224,8 +240,22 @@ impl<'s> Ingestor<'s> {
     }
 
     /// Stores one parsed file as one batch.
-    #[instrument(skip_all, fields(file = name))]
     pub fn ingest_parsed(&mut self, name: &str, parsed: Parsed) -> Result<FileReport, IngestError> {
+        self.store_prepared(name, PreparedFile::of(parsed))
+    }
+
+    #[instrument(skip_all, fields(file = name))]
+    fn store_prepared(
+        &mut self,
+        name: &str,
+        file: PreparedFile,
+    ) -> Result<FileReport, IngestError> {
+        let PreparedFile {
+            parsed,
+            prepared,
+            author_keys,
+            family_keys,
+        } = file;
         let mut report = FileReport {
             file: name.to_string(),
             format: Some(parsed.format.name().to_string()),
@@ -233,16 +263,14 @@ impl<'s> Ingestor<'s> {
             errors: parsed.errors,
             ..Default::default()
         };
-        // Hashing and fingerprinting are pure: do them on all cores first.
-        let prepared: Vec<(String, MatchKeys)> = parsed
-            .records
-            .par_iter()
-            .map(|r| (content_hash(r), MatchKeys::of(r)))
-            .collect();
         if self.candidates.len() > MAX_CACHED_CANDIDATES {
             self.candidates.clear();
         }
-        let hint = lookup_hint(&parsed.records, &prepared);
+        let hint = LookupHint {
+            content_hashes: prepared.iter().map(|(hash, _)| hash.as_str()).collect(),
+            author_keys,
+            family_keys,
+        };
         let mut batch = BatchState::default();
         let result = self.store.write(&format!("ingest {name}"), &mut |tx| {
             batch = BatchState::default();
@@ -431,33 +459,47 @@ struct BatchState {
     unchanged: usize,
 }
 
-/// What storing `records` will look up: their content hashes and the
-/// identity and family keys of the authors they name.
-fn lookup_hint<'r>(
-    records: &[SourceRecord],
-    prepared: &'r [(String, MatchKeys)],
-) -> LookupHint<'r> {
-    let names: Vec<(String, String)> = records
-        .par_iter()
-        .flat_map_iter(|r| {
-            r.fields
-                .authors
-                .iter()
-                .chain(&r.fields.listing_author)
-                .filter_map(|a| PersonName::parse(a))
-                .map(|n| (n.key(), n.family_key()))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let (mut author_keys, mut family_keys): (Vec<String>, Vec<String>) = names.into_iter().unzip();
-    author_keys.sort_unstable();
-    author_keys.dedup();
-    family_keys.sort_unstable();
-    family_keys.dedup();
-    LookupHint {
-        content_hashes: prepared.iter().map(|(hash, _)| hash.as_str()).collect(),
-        author_keys,
-        family_keys,
+/// A parsed file with the pure work of storing it done: each record's
+/// content hash and match keys, and the author keys the batch will look up.
+struct PreparedFile {
+    parsed: Parsed,
+    prepared: Vec<(String, MatchKeys)>,
+    author_keys: Vec<String>,
+    family_keys: Vec<String>,
+}
+
+impl PreparedFile {
+    fn of(parsed: Parsed) -> PreparedFile {
+        let prepared: Vec<(String, MatchKeys)> = parsed
+            .records
+            .par_iter()
+            .map(|r| (content_hash(r), MatchKeys::of(r)))
+            .collect();
+        let names: Vec<(String, String)> = parsed
+            .records
+            .par_iter()
+            .flat_map_iter(|r| {
+                r.fields
+                    .authors
+                    .iter()
+                    .chain(&r.fields.listing_author)
+                    .filter_map(|a| PersonName::parse(a))
+                    .map(|n| (n.key(), n.family_key()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let (mut author_keys, mut family_keys): (Vec<String>, Vec<String>) =
+            names.into_iter().unzip();
+        author_keys.sort_unstable();
+        author_keys.dedup();
+        family_keys.sort_unstable();
+        family_keys.dedup();
+        PreparedFile {
+            parsed,
+            prepared,
+            author_keys,
+            family_keys,
+        }
     }
 }
 
