@@ -175,19 +175,34 @@ impl DedupIndex {
 
     /// Records that `paper` is found under `key`.
     pub fn insert(&mut self, kind: KeyKind, key: i64, paper: PaperId) {
+        if self.insert_posting(kind, key, paper) {
+            *self.anchor_counts.entry(paper).or_default() += 1;
+        }
+    }
+
+    /// Adds `paper` to the postings of `key`; true when that added an anchor
+    /// (the caller counts it).
+    fn insert_posting(&mut self, kind: KeyKind, key: i64, paper: PaperId) -> bool {
         let list = self.postings.entry((kind, key)).or_default();
         // Past the cap the key is ignored at lookup, so its list need not grow.
         if list.len() <= MAX_ANCHOR_POSTINGS && !list.contains(&paper) {
             list.push(paper);
-            if kind == KeyKind::Anchor {
-                *self.anchor_counts.entry(paper).or_default() += 1;
-            }
+            kind == KeyKind::Anchor
+        } else {
+            false
         }
     }
 
     /// Indexes every key of `keys` for `paper`.
     pub fn insert_keys(&mut self, keys: &MatchKeys, paper: PaperId) {
-        keys.for_each_index_key(|kind, key| self.insert(kind, key, paper));
+        // Anchors are counted once per record, not looked up once per anchor.
+        let mut added = 0;
+        keys.for_each_index_key(|kind, key| {
+            added += u32::from(self.insert_posting(kind, key, paper));
+        });
+        if added > 0 {
+            *self.anchor_counts.entry(paper).or_default() += added;
+        }
     }
 
     /// Number of distinct keys indexed.
@@ -207,7 +222,9 @@ impl DedupIndex {
     /// texts that share a few stock phrases are not verified at all.
     pub fn candidate_papers(&self, keys: &MatchKeys) -> Vec<PaperId> {
         let mut out: Vec<PaperId> = Vec::new();
-        let mut anchor_hits: HashMap<PaperId, u32> = HashMap::default();
+        // One entry per shared anchor; counted by sorting, which is cheaper
+        // than a map for the few hits a record usually has.
+        let mut anchor_hits: Vec<PaperId> = Vec::new();
         let mut anchors = 0u32;
         keys.for_each_index_key(|kind, key| {
             if kind == KeyKind::Anchor {
@@ -219,13 +236,13 @@ impl DedupIndex {
             if kind != KeyKind::Anchor {
                 out.extend(list.iter().copied());
             } else if list.len() <= MAX_ANCHOR_POSTINGS {
-                for &p in list {
-                    *anchor_hits.entry(p).or_default() += 1;
-                }
+                anchor_hits.extend_from_slice(list);
             }
         });
+        anchor_hits.sort_unstable();
         let mut by_anchors: Vec<(u32, PaperId)> = anchor_hits
-            .into_iter()
+            .chunk_by(|a, b| a == b)
+            .map(|run| (run[0], run.len() as u32))
             .filter_map(|(p, hits)| {
                 let theirs = self.anchor_counts.get(&p).copied().unwrap_or(0);
                 let smaller = anchors.min(theirs) as f64;
