@@ -69,7 +69,9 @@ pub trait WriteTx {
     fn source_exists(&mut self, content_hash: &str) -> Result<bool>;
     /// Stores a source record attached to `paper_id`.
     fn insert_source(&mut self, source: &NewSource<'_>) -> Result<SourceId>;
-    /// Reserves an id for a new paper (saved later with [`WriteTx::save_paper`]).
+    /// Reserves an id for a new paper, which must be saved with
+    /// [`WriteTx::save_paper`] in the same transaction (a backend may write
+    /// its row only then).
     fn new_paper(&mut self) -> Result<PaperId>;
     /// Every stored source of a paper, oldest first.
     fn sources_of(&mut self, paper: PaperId) -> Result<Vec<StoredSource>>;

@@ -82,12 +82,23 @@ pub(crate) fn open_connection(path: &Path) -> Result<Connection> {
         path: path.to_path_buf(),
         source,
     })?;
+    // Above the number of statements one ingest batch runs, so none is
+    // prepared again per record.
+    conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
 
 struct SqliteTx<'a> {
     tx: Transaction<'a>,
     batch: i64,
+    /// The id the next new paper gets (what SQLite would assign: one above
+    /// the largest), once a paper has been reserved in this transaction.
+    next_paper: Option<PaperId>,
+    /// Papers reserved by `new_paper` and not saved yet. Their row is
+    /// written once, whole, when saved, rather than inserted empty and then
+    /// rewritten; foreign keys are checked at commit, so their sources can
+    /// be stored first.
+    unsaved: std::collections::HashSet<PaperId>,
 }
 
 impl WriteTx for SqliteTx<'_> {
@@ -130,11 +141,17 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn new_paper(&mut self) -> Result<PaperId> {
-        let mut stmt = self.tx.prepare_cached(
-            "INSERT INTO papers (title, data, created_batch, updated_batch) VALUES ('', '{}', ?1, ?1)",
-        )?;
-        stmt.execute([self.batch])?;
-        Ok(self.tx.last_insert_rowid())
+        let id = match self.next_paper {
+            Some(id) => id,
+            None => self
+                .tx
+                .query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM papers", [], |r| {
+                    r.get(0)
+                })?,
+        };
+        self.next_paper = Some(id + 1);
+        self.unsaved.insert(id);
+        Ok(id)
     }
 
     fn sources_of(&mut self, paper: PaperId) -> Result<Vec<StoredSource>> {
@@ -146,24 +163,29 @@ impl WriteTx for SqliteTx<'_> {
             what: "paper",
             source,
         })?;
-        self.tx
-            .prepare_cached(
-                "UPDATE papers SET arxiv_id = ?2, doi = ?3, title = ?4, year = ?5, venue = ?6, data = ?7, updated_batch = ?8
-                 WHERE id = ?1",
-            )?
-            .execute(params![
-                paper.id,
-                paper.arxiv_id.as_ref().map(|a| a.id.as_str()),
-                paper.doi,
-                paper.title,
-                paper.year,
-                paper.venue,
-                data,
-                self.batch
-            ])?;
-        self.tx
-            .prepare_cached("DELETE FROM paper_authors WHERE paper_id = ?1")?
-            .execute([paper.id])?;
+        let fresh = self.unsaved.remove(&paper.id);
+        let sql = if fresh {
+            "INSERT INTO papers (id, arxiv_id, doi, title, year, venue, data, created_batch, updated_batch)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)"
+        } else {
+            "UPDATE papers SET arxiv_id = ?2, doi = ?3, title = ?4, year = ?5, venue = ?6, data = ?7, updated_batch = ?8
+             WHERE id = ?1"
+        };
+        self.tx.prepare_cached(sql)?.execute(params![
+            paper.id,
+            paper.arxiv_id.as_ref().map(|a| a.id.as_str()),
+            paper.doi,
+            paper.title,
+            paper.year,
+            paper.venue,
+            data,
+            self.batch
+        ])?;
+        if !fresh {
+            self.tx
+                .prepare_cached("DELETE FROM paper_authors WHERE paper_id = ?1")?
+                .execute([paper.id])?;
+        }
         let mut insert = self.tx.prepare_cached(
             "INSERT OR IGNORE INTO paper_authors (paper_id, position, author_id) VALUES (?1, ?2, ?3)",
         )?;
@@ -340,7 +362,14 @@ impl Store for SqliteStore {
             [label],
         )?;
         let batch = tx.last_insert_rowid();
-        let mut wtx = SqliteTx { tx, batch };
+        // Reset by SQLite at the end of the transaction.
+        tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+        let mut wtx = SqliteTx {
+            tx,
+            batch,
+            next_paper: None,
+            unsaved: Default::default(),
+        };
         // On error `wtx` drops here and its transaction rolls back.
         f(&mut wtx)?;
         wtx.tx.commit()?;
