@@ -21,9 +21,85 @@ pub(crate) fn migrations() -> Migrations<'static> {
 /// The embedded backend: one SQLite database in WAL mode. One connection
 /// writes; reads use their own connections and see committed batches only.
 pub struct SqliteStore {
+    /// First, so it is stopped (its checkpoint finished) before the
+    /// writer's connection closes.
+    checkpointer: Mutex<Option<Checkpointer>>,
     path: PathBuf,
     pub(crate) writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+}
+
+/// WAL frames after which a checkpoint is due: SQLite's own default.
+const CHECKPOINT_FRAMES: i32 = 1000;
+
+/// WAL frames past which the writer checkpoints itself, should the
+/// checkpointer fall behind, so the WAL stays bounded.
+const WRITER_CHECKPOINT_FRAMES: i32 = 16 * CHECKPOINT_FRAMES;
+
+thread_local! {
+    /// Frames in the WAL after the last commit on this thread, as SQLite's
+    /// WAL hook reports them (the hook runs inside the commit, on the
+    /// committing thread, and cannot capture state).
+    static WAL_FRAMES: std::cell::Cell<i32> = const { std::cell::Cell::new(0) };
+}
+
+fn note_wal_frames(_: &rusqlite::hooks::Wal, frames: std::ffi::c_int) -> rusqlite::Result<()> {
+    WAL_FRAMES.with(|f| f.set(frames));
+    Ok(())
+}
+
+/// Copies committed WAL frames into the database on a thread and
+/// connection of its own. SQLite's automatic checkpoint runs on the writer
+/// after its commit, so a long ingest spent a sixth of its writer time
+/// copying pages while another core idled. Commits are durable in the WAL
+/// (fsync'd at commit) either way; the checkpoint only moves them.
+struct Checkpointer {
+    wake: Option<std::sync::mpsc::SyncSender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn start(conn: Connection) -> Checkpointer {
+        // One pending wake-up is enough: a checkpoint copies every frame
+        // committed before it starts.
+        let (wake, woken) = std::sync::mpsc::sync_channel::<()>(1);
+        let thread = std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                for () in woken {
+                    // PASSIVE never blocks the writer or readers. A failed
+                    // checkpoint loses nothing: the frames stay in the WAL
+                    // and the next one (or the writer's) copies them.
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+            })
+            .ok();
+        Checkpointer {
+            wake: Some(wake),
+            thread,
+        }
+    }
+
+    /// False when the checkpointer cannot run (its thread did not start).
+    fn wake(&self) -> bool {
+        if self.thread.is_none() {
+            return false;
+        }
+        if let Some(wake) = &self.wake {
+            // Full means a checkpoint is already pending.
+            let _ = wake.try_send(());
+        }
+        true
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.wake.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl SqliteStore {
@@ -31,7 +107,11 @@ impl SqliteStore {
     pub fn open(path: &Path) -> Result<SqliteStore> {
         let mut conn = open_connection(path)?;
         migrations().to_latest(&mut conn)?;
+        // Replaces SQLite's automatic checkpoint on this connection: see
+        // `Checkpointer` and `SqliteStore::after_commit`.
+        conn.wal_hook(Some(note_wal_frames));
         Ok(SqliteStore {
+            checkpointer: Mutex::new(None),
             path: path.to_path_buf(),
             writer: Mutex::new(conn),
             readers: Mutex::new(Vec::new()),
@@ -41,6 +121,25 @@ impl SqliteStore {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Checkpoints once enough frames are in the WAL: on the checkpointer's
+    /// thread, or on the writer when that cannot run or has fallen behind.
+    pub(crate) fn after_commit(&self, writer: &Connection) {
+        let frames = WAL_FRAMES.with(|f| f.replace(0));
+        if frames < CHECKPOINT_FRAMES {
+            return;
+        }
+        let mut checkpointer = self.checkpointer.lock().expect("checkpointer poisoned");
+        if checkpointer.is_none() {
+            *checkpointer = open_connection(&self.path).ok().map(Checkpointer::start);
+        }
+        let woken = checkpointer.as_ref().is_some_and(Checkpointer::wake);
+        if !woken || frames >= WRITER_CHECKPOINT_FRAMES {
+            // Best effort like SQLite's automatic checkpoint: the frames
+            // are committed whether or not this copies them now.
+            let _ = writer.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+        }
     }
 
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
@@ -99,6 +198,12 @@ struct SqliteTx<'a> {
     /// rewritten; foreign keys are checked at commit, so their sources can
     /// be stored first.
     unsaved: std::collections::HashSet<PaperId>,
+}
+
+impl SqliteTx<'_> {
+    fn commit(self) -> Result<()> {
+        Ok(self.tx.commit()?)
+    }
 }
 
 impl WriteTx for SqliteTx<'_> {
@@ -372,7 +477,8 @@ impl Store for SqliteStore {
         };
         // On error `wtx` drops here and its transaction rolls back.
         f(&mut wtx)?;
-        wtx.tx.commit()?;
+        wtx.commit()?;
+        self.after_commit(&conn);
         Ok(batch)
     }
 
@@ -641,6 +747,7 @@ impl Store for SqliteStore {
             }
         }
         tx.commit()?;
+        self.after_commit(&conn);
         Ok(())
     }
 
@@ -690,6 +797,7 @@ impl Store for SqliteStore {
              ON CONFLICT(kind, key) DO UPDATE SET value = excluded.value",
             params![kind, key, value],
         )?;
+        self.after_commit(&conn);
         Ok(())
     }
 
@@ -744,6 +852,7 @@ impl Store for SqliteStore {
             }
         }
         tx.commit()?;
+        self.after_commit(&conn);
         Ok(())
     }
 
@@ -864,6 +973,7 @@ impl Store for SqliteStore {
             }
         }
         tx.commit()?;
+        self.after_commit(&conn);
         Ok(stored)
     }
 

@@ -143,10 +143,12 @@ pub(crate) fn delete_malformed_embeddings(
     dim: usize,
 ) -> Result<u64> {
     let conn = store.writer.lock().expect("writer poisoned");
-    Ok(conn.execute(
+    let deleted = conn.execute(
         "DELETE FROM embeddings WHERE model = ?1 AND length(vector) != ?2",
         rusqlite::params![model, (dim * 4) as i64],
-    )? as u64)
+    )? as u64;
+    store.after_commit(&conn);
+    Ok(deleted)
 }
 
 pub(crate) fn content_digest(store: &SqliteStore) -> Result<String> {
