@@ -4,6 +4,7 @@ use crate::{pack_keys, unpack_keys, Result, Store, StoreError, WriteTx};
 use paperdex_model::{normalize_doi, ArxivId, Format, Paper, PaperId, PersonName, SourceId};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use rusqlite_migration::{Migrations, M};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -198,6 +199,29 @@ struct SqliteTx<'a> {
     /// rewritten; foreign keys are checked at commit, so their sources can
     /// be stored first.
     unsaved: std::collections::HashSet<PaperId>,
+    /// Answers of this transaction's lookups, filled in bulk by `prefetch`
+    /// (one statement per kind instead of one per record or author) and
+    /// kept current by this transaction's own inserts.
+    known: Known,
+}
+
+#[derive(Default)]
+struct Known {
+    /// Whether a source with this content hash is stored.
+    hashes: HashMap<String, bool>,
+    /// The author with this identity key, if any.
+    author_keys: HashMap<String, Option<i64>>,
+    /// Authors `(id, name)` of a family key, by id.
+    families: HashMap<String, Vec<(i64, String)>>,
+}
+
+/// A JSON array of `values`, the parameter of `json_each` in a bulk lookup.
+fn json_list<S: AsRef<str>>(values: &[S]) -> Result<String> {
+    let values: Vec<&str> = values.iter().map(AsRef::as_ref).collect();
+    serde_json::to_string(&values).map_err(|source| StoreError::Corrupt {
+        what: "lookup keys",
+        source,
+    })
 }
 
 impl SqliteTx<'_> {
@@ -211,11 +235,80 @@ impl WriteTx for SqliteTx<'_> {
         self.batch
     }
 
+    fn prefetch(&mut self, hint: &LookupHint<'_>) -> Result<()> {
+        let hashes: Vec<&str> = hint
+            .content_hashes
+            .iter()
+            .copied()
+            .filter(|h| !self.known.hashes.contains_key(*h))
+            .collect();
+        if !hashes.is_empty() {
+            for h in &hashes {
+                self.known.hashes.insert(h.to_string(), false);
+            }
+            let mut stmt = self.tx.prepare_cached(
+                "SELECT content_hash FROM sources WHERE content_hash IN (SELECT value FROM json_each(?1))",
+            )?;
+            let mut rows = stmt.query([json_list(&hashes)?])?;
+            while let Some(row) = rows.next()? {
+                self.known.hashes.insert(row.get(0)?, true);
+            }
+        }
+        let keys: Vec<&str> = hint
+            .author_keys
+            .iter()
+            .map(String::as_str)
+            .filter(|k| !self.known.author_keys.contains_key(*k))
+            .collect();
+        if !keys.is_empty() {
+            for k in &keys {
+                self.known.author_keys.insert(k.to_string(), None);
+            }
+            let mut stmt = self.tx.prepare_cached(
+                "SELECT key, id FROM authors WHERE key IN (SELECT value FROM json_each(?1))",
+            )?;
+            let mut rows = stmt.query([json_list(&keys)?])?;
+            while let Some(row) = rows.next()? {
+                self.known
+                    .author_keys
+                    .insert(row.get(0)?, Some(row.get(1)?));
+            }
+        }
+        let families: Vec<&str> = hint
+            .family_keys
+            .iter()
+            .map(String::as_str)
+            .filter(|f| !self.known.families.contains_key(*f))
+            .collect();
+        if !families.is_empty() {
+            for f in &families {
+                self.known.families.insert(f.to_string(), Vec::new());
+            }
+            let mut stmt = self.tx.prepare_cached(
+                "SELECT family_key, id, name FROM authors
+                 WHERE family_key IN (SELECT value FROM json_each(?1)) ORDER BY id",
+            )?;
+            let mut rows = stmt.query([json_list(&families)?])?;
+            while let Some(row) = rows.next()? {
+                let family: String = row.get(0)?;
+                if let Some(list) = self.known.families.get_mut(&family) {
+                    list.push((row.get(1)?, row.get(2)?));
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn source_exists(&mut self, content_hash: &str) -> Result<bool> {
+        if let Some(&known) = self.known.hashes.get(content_hash) {
+            return Ok(known);
+        }
         let mut stmt = self
             .tx
             .prepare_cached("SELECT 1 FROM sources WHERE content_hash = ?1")?;
-        Ok(stmt.exists([content_hash])?)
+        let stored = stmt.exists([content_hash])?;
+        self.known.hashes.insert(content_hash.to_string(), stored);
+        Ok(stored)
     }
 
     fn insert_source(&mut self, s: &NewSource<'_>) -> Result<SourceId> {
@@ -242,6 +335,7 @@ impl WriteTx for SqliteTx<'_> {
             s.detail,
             self.batch
         ])?;
+        self.known.hashes.insert(s.content_hash.to_string(), true);
         Ok(self.tx.last_insert_rowid())
     }
 
@@ -313,18 +407,30 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn author_by_key(&mut self, key: &str) -> Result<Option<i64>> {
+        if let Some(&known) = self.known.author_keys.get(key) {
+            return Ok(known);
+        }
         let mut stmt = self
             .tx
             .prepare_cached("SELECT id FROM authors WHERE key = ?1")?;
-        Ok(stmt.query_row([key], |r| r.get(0)).optional()?)
+        let id = stmt.query_row([key], |r| r.get(0)).optional()?;
+        self.known.author_keys.insert(key.to_string(), id);
+        Ok(id)
     }
 
     fn authors_by_family(&mut self, family_key: &str) -> Result<Vec<(i64, String)>> {
+        if let Some(known) = self.known.families.get(family_key) {
+            return Ok(known.clone());
+        }
         let mut stmt = self
             .tx
             .prepare_cached("SELECT id, name FROM authors WHERE family_key = ?1 ORDER BY id")?;
         let rows = stmt.query_map([family_key], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let found: Vec<(i64, String)> = rows.collect::<rusqlite::Result<_>>()?;
+        self.known
+            .families
+            .insert(family_key.to_string(), found.clone());
+        Ok(found)
     }
 
     fn coauthor_keys(&mut self, author: i64) -> Result<Vec<String>> {
@@ -343,6 +449,11 @@ impl WriteTx for SqliteTx<'_> {
             .prepare_cached("INSERT INTO authors (key, family_key, name) VALUES (?1, ?2, ?3)")?
             .execute(params![key, family_key, name])?;
         let id = self.tx.last_insert_rowid();
+        self.known.author_keys.insert(key.to_string(), Some(id));
+        // The newest author has the largest id, so the list stays in id order.
+        if let Some(family) = self.known.families.get_mut(family_key) {
+            family.push((id, name.to_string()));
+        }
         self.add_author_name(id, name)?;
         Ok(id)
     }
@@ -474,6 +585,7 @@ impl Store for SqliteStore {
             batch,
             next_paper: None,
             unsaved: Default::default(),
+            known: Known::default(),
         };
         // On error `wtx` drops here and its transaction rolls back.
         f(&mut wtx)?;
