@@ -108,9 +108,34 @@ fn hash_key(kind: KeyKind, value: &str) -> i64 {
 /// Papers indexed by their match keys, to find candidates for a new record.
 #[derive(Debug, Default)]
 pub struct DedupIndex {
-    postings: HashMap<(KeyKind, i64), Vec<PaperId>>,
+    postings: HashMap<(KeyKind, i64), Postings>,
     /// Anchors per paper, to require a share of them rather than a count.
     anchor_counts: HashMap<PaperId, u32>,
+}
+
+/// The papers found under one key. Nearly every key names one paper, so
+/// that one is held inline: a library has a posting per abstract anchor,
+/// and a heap allocation for each was a large share of ingest's time.
+#[derive(Debug)]
+enum Postings {
+    One(PaperId),
+    Many(Vec<PaperId>),
+}
+
+impl Postings {
+    fn as_slice(&self) -> &[PaperId] {
+        match self {
+            Postings::One(paper) => std::slice::from_ref(paper),
+            Postings::Many(papers) => papers,
+        }
+    }
+
+    fn push(&mut self, paper: PaperId) {
+        match self {
+            Postings::One(first) => *self = Postings::Many(vec![*first, paper]),
+            Postings::Many(papers) => papers.push(paper),
+        }
+    }
 }
 
 /// A paper that shares keys with a record: the match keys of each of its
@@ -183,9 +208,16 @@ impl DedupIndex {
     /// Adds `paper` to the postings of `key`; true when that added an anchor
     /// (the caller counts it).
     fn insert_posting(&mut self, kind: KeyKind, key: i64, paper: PaperId) -> bool {
-        let list = self.postings.entry((kind, key)).or_default();
+        let list = match self.postings.entry((kind, key)) {
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                entry.insert(Postings::One(paper));
+                return kind == KeyKind::Anchor;
+            }
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+        };
         // Past the cap the key is ignored at lookup, so its list need not grow.
-        if list.len() <= MAX_ANCHOR_POSTINGS && !list.contains(&paper) {
+        let papers = list.as_slice();
+        if papers.len() <= MAX_ANCHOR_POSTINGS && !papers.contains(&paper) {
             list.push(paper);
             kind == KeyKind::Anchor
         } else {
@@ -230,7 +262,7 @@ impl DedupIndex {
             if kind == KeyKind::Anchor {
                 anchors += 1;
             }
-            let Some(list) = self.postings.get(&(kind, key)) else {
+            let Some(list) = self.postings.get(&(kind, key)).map(Postings::as_slice) else {
                 return;
             };
             if kind != KeyKind::Anchor {
