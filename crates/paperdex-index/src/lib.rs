@@ -35,6 +35,6 @@ mod query;
 mod schema;
 
 pub use error::{IndexError, QueryError};
-pub use index::{Hit, IndexDoc, IndexState, Snippet, TextIndex};
+pub use index::{Hit, IndexDoc, IndexState, MatchCount, Snippet, TextIndex};
 pub use query::{parse_query, Filters, ParsedQuery, MAX_QUERY_CHARS};
 pub use schema::SCHEMA_VERSION;

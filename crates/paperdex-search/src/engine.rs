@@ -1,7 +1,7 @@
 use crate::fusion::{fuse, Fusion};
 use crate::SearchError;
 use paperdex_embed::{Embedder, MiniLmEmbedder};
-use paperdex_index::{parse_query, Filters, IndexDoc, ParsedQuery, TextIndex};
+use paperdex_index::{parse_query, Filters, IndexDoc, MatchCount, ParsedQuery, TextIndex};
 use paperdex_ingest::{IngestOptions, IngestReport, Ingestor, Progress};
 use paperdex_model::{Paper, PaperId};
 use paperdex_store::Store;
@@ -15,6 +15,10 @@ use tracing::{info, instrument, warn};
 /// How deep each ranking goes before fusion: deep enough that a paper ranked
 /// moderately by both retrievers can still win.
 const FUSION_DEPTH: usize = 100;
+/// Lexical matches counted before the total is reported as "more than":
+/// counting every match of a common word at a million papers costs as much
+/// as ranking them, and nobody pages past the thousandth hit.
+const COUNT_CAP: usize = 10_000;
 /// Papers embedded per store transaction.
 const EMBED_CHUNK: usize = 256;
 
@@ -80,6 +84,9 @@ pub struct SearchResults {
     pub hits: Vec<SearchHit>,
     /// How many papers matched in all (lexical count, or ranked candidates).
     pub total: usize,
+    /// False when `total` is a lower bound: a lexical count stops at
+    /// 10,000 matches.
+    pub total_exact: bool,
     /// The mode that answered (semantic falls back to lexical for queries without text).
     pub mode: SearchMode,
 }
@@ -459,6 +466,7 @@ impl Engine {
         Ok(SearchResults {
             hits,
             total: ranked.total,
+            total_exact: ranked.total_exact,
             mode: ranked.mode,
         })
     }
@@ -495,14 +503,15 @@ impl Engine {
             SearchMode::Hybrid => fuse(&lexical_ids, &semantic_ids, self.fusion),
         };
         let total = match mode {
-            SearchMode::Lexical => self.text.count(&query)?,
-            _ => ids.len(),
+            SearchMode::Lexical => self.text.count_up_to(&query, COUNT_CAP)?,
+            _ => MatchCount::exact(ids.len()),
         };
         Ok(RankedIds {
             ids,
             lexical: lexical_ids,
             semantic: semantic_ids,
-            total,
+            total: total.matches,
+            total_exact: total.exact,
             mode,
         })
     }
@@ -653,6 +662,8 @@ pub struct RankedIds {
     pub semantic: Vec<PaperId>,
     /// Matches in all.
     pub total: usize,
+    /// False when `total` is a lower bound (see [`SearchResults::total_exact`]).
+    pub total_exact: bool,
     /// The mode that answered.
     pub mode: SearchMode,
 }

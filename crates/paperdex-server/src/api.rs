@@ -89,6 +89,7 @@ pub async fn search(
                 query: p.q,
                 mode: results.mode,
                 total: results.total,
+                total_exact: results.total_exact,
                 offset: p.offset,
                 k: p.k,
                 hits: results.hits.iter().map(HitJson::from).collect(),

@@ -274,6 +274,9 @@ pub struct SearchResponse {
     pub mode: SearchMode,
     /// Matches in all (lexical), or ranked candidates (semantic, hybrid).
     pub total: usize,
+    /// False when `total` is a lower bound: lexical counting stops at 10,000
+    /// matches ("more than 10,000").
+    pub total_exact: bool,
     /// Hits skipped.
     pub offset: usize,
     /// Hits asked for.

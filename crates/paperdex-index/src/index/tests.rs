@@ -131,6 +131,16 @@ fn ids(index: &TextIndex, query: &str) -> Vec<i64> {
         .map(|h| h.paper_id)
         .collect();
     assert_eq!(index.count(&q).unwrap(), hits.len(), "count of {query:?}");
+    // A cap at the count is exact; one below it stops, and says so.
+    let all = hits.len();
+    assert_eq!(index.count_up_to(&q, all).unwrap(), MatchCount::exact(all));
+    if all > 0 {
+        let capped = MatchCount {
+            matches: all - 1,
+            exact: false,
+        };
+        assert_eq!(index.count_up_to(&q, all - 1).unwrap(), capped, "{query:?}");
+    }
     hits
 }
 
