@@ -2,8 +2,9 @@
 //!
 //! Reads the ~11k papers of `shared/corpus/conferences/*.json` (found from
 //! `CARGO_MANIFEST_DIR`, or `PAPERDEX_CORPUS`), indexes them on disk, then
-//! replicates them (new ids, perturbed titles) to 100k papers and times
-//! 200 queries made of the first three words of titles.
+//! replicates them (new ids, perturbed titles) to 100k papers (or
+//! `PAPERDEX_BENCH_DOCS`) and times 200 queries each: the first three words
+//! of titles, whole titles, with a filter, as a phrase, a filter alone.
 //!
 //! `cargo bench -p paperdex-index`
 
@@ -14,6 +15,7 @@ use paperdex_index::{parse_query, IndexDoc, TextIndex};
 use paperdex_model::{AuthorRef, Paper};
 use serde::Deserialize;
 
+/// Papers of the replicated index; `PAPERDEX_BENCH_DOCS` overrides.
 const TARGET_DOCS: usize = 100_000;
 const QUERIES: usize = 200;
 const BATCH: usize = 2_000;
@@ -115,13 +117,19 @@ fn ms(d: Duration) -> f64 {
 
 /// Times `queries` (parse + search, top 10); returns sorted latencies.
 fn time_queries(index: &TextIndex, queries: &[String]) -> Vec<Duration> {
+    time_with(queries, |text| {
+        let q = parse_query(text).unwrap();
+        index.search(&q, 10, 0).unwrap().len()
+    })
+}
+
+/// Times `run` on every query; returns sorted latencies.
+fn time_with(queries: &[String], run: impl Fn(&str) -> usize) -> Vec<Duration> {
     let mut times = Vec::with_capacity(queries.len());
     for text in queries {
         let start = Instant::now();
-        let q = parse_query(text).unwrap();
-        let hits = index.search(&q, 10, 0).unwrap();
+        std::hint::black_box(run(text));
         times.push(start.elapsed());
-        std::hint::black_box(hits);
     }
     times.sort();
     times
@@ -163,11 +171,15 @@ fn main() {
     drop(index);
 
     // 2. Replicated to 100k papers.
-    let copies = TARGET_DOCS.div_ceil(n);
+    let target_docs = std::env::var("PAPERDEX_BENCH_DOCS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(TARGET_DOCS);
+    let copies = target_docs.div_ceil(n);
     let mut big = Vec::with_capacity(copies * n);
     for copy in 0..copies {
         for (paper, sources) in &corpus {
-            if big.len() == TARGET_DOCS {
+            if big.len() == target_docs {
                 break;
             }
             let mut paper = paper.clone();
@@ -214,8 +226,9 @@ fn main() {
     time_queries(&index, &warmup);
 
     println!(
-        "queries at {} docs ({} each):",
+        "queries at {} docs in {} segments ({} each):",
         index.num_docs(),
+        index.num_segments(),
         queries.len()
     );
     report("3 title words", &time_queries(&index, &queries));
@@ -226,6 +239,36 @@ fn main() {
     );
     let phrased: Vec<String> = queries.iter().map(|q| format!("\"{q}\"")).collect();
     report("3 title words as a phrase", &time_queries(&index, &phrased));
+    // Whole titles: what a user pastes, and what `bench scale` sends.
+    let titles: Vec<String> = (0..QUERIES)
+        .map(|i| corpus[i * step + step / 2].0.title.clone())
+        .filter(|q| parse_query(q).is_ok_and(|q| q.has_text()))
+        .collect();
+    report("whole title, top 10", &time_queries(&index, &titles));
+    report(
+        "whole title, top 100 (hybrid's lexical depth)",
+        &time_with(&titles, |text| {
+            index
+                .search(&parse_query(text).unwrap(), 100, 0)
+                .unwrap()
+                .len()
+        }),
+    );
+    report(
+        "whole title, count of matches",
+        &time_with(&titles, |text| {
+            index.count(&parse_query(text).unwrap()).unwrap()
+        }),
+    );
+    report(
+        "whole title, count capped at 10,000 (what search reports)",
+        &time_with(&titles, |text| {
+            index
+                .count_up_to(&parse_query(text).unwrap(), 10_000)
+                .unwrap()
+                .matches
+        }),
+    );
     let browse: Vec<String> = (0..QUERIES)
         .filter_map(|i| {
             let paper = &corpus[i * step].0;
