@@ -1,5 +1,6 @@
 //! Ingest throughput: the 11k-paper conference corpus into a fresh library
-//! (parse + match + merge + store, with fsync'd commits), median of 3 runs.
+//! (parse + match + merge + store, with fsync'd commits), median of 5 runs
+//! (`PAPERDEX_BENCH_RUNS` to change).
 //! Run: `cargo bench -p paperdex-ingest`. Goal: ≥ 20,000 papers/s on 2 cores.
 
 use paperdex_ingest::{IngestOptions, Ingestor};
@@ -33,7 +34,12 @@ fn main() {
     );
     let mut runs = Vec::new();
     let mut papers = 0;
-    for run in 0..3 {
+    let run_count: usize = std::env::var("PAPERDEX_BENCH_RUNS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(5)
+        .max(1);
+    for run in 0..run_count {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("library.sqlite")).unwrap();
         let start = Instant::now();
@@ -57,7 +63,7 @@ fn main() {
     runs.sort_by(f64::total_cmp);
     println!(
         "ingest conference corpus: median {:.0} papers/s ({papers} papers), peak RSS {:.0} MiB",
-        runs[1],
+        runs[runs.len() / 2],
         peak_rss_mib()
     );
 }

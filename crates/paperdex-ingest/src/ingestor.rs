@@ -6,7 +6,9 @@ use paperdex_dedup::{
 };
 use paperdex_formats::{parse_file, Parsed};
 use paperdex_model::{AuthorRef, Format, MergeNote, Paper, PaperId, PersonName, SourceRecord};
-use paperdex_store::{LookupHint, NewSource, Store, StoreError, StoredSource, WriteTx};
+use paperdex_store::{
+    LookupHint, NewSource, PackedRecord, Store, StoreError, StoredSource, WriteTx,
+};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -267,7 +269,7 @@ impl<'s> Ingestor<'s> {
             self.candidates.clear();
         }
         let hint = LookupHint {
-            content_hashes: prepared.iter().map(|(hash, _)| hash.as_str()).collect(),
+            content_hashes: prepared.iter().map(|r| r.hash.as_str()).collect(),
             author_keys,
             family_keys,
         };
@@ -276,8 +278,8 @@ impl<'s> Ingestor<'s> {
             batch = BatchState::default();
             self.catch_up(tx)?;
             tx.prefetch(&hint)?;
-            for (record, (hash, keys)) in parsed.records.iter().enumerate().zip(&prepared) {
-                self.store_record(tx, record, hash, keys, &mut batch)?;
+            for (record, prepared) in parsed.records.iter().enumerate().zip(&prepared) {
+                self.store_record(tx, record, prepared, &mut batch)?;
             }
             Ok(())
         });
@@ -285,7 +287,7 @@ impl<'s> Ingestor<'s> {
             Ok(batch_id) => {
                 self.seen_batch = batch_id;
                 for (paper, record_index) in batch.indexed {
-                    self.index.insert_keys(&prepared[record_index].1, paper);
+                    self.index.insert_keys(&prepared[record_index].keys, paper);
                 }
                 report.batch = Some(batch_id);
                 report.new_papers = batch.new_papers;
@@ -361,10 +363,10 @@ impl<'s> Ingestor<'s> {
         &mut self,
         tx: &mut dyn WriteTx,
         (record_index, record): (usize, &SourceRecord),
-        hash: &str,
-        keys: &MatchKeys,
+        prepared: &PreparedRecord,
         batch: &mut BatchState,
     ) -> Result<(), StoreError> {
+        let PreparedRecord { hash, keys, packed } = prepared;
         if tx.source_exists(hash)? {
             batch.unchanged += 1;
             return Ok(());
@@ -396,6 +398,7 @@ impl<'s> Ingestor<'s> {
             paper_id,
             content_hash: hash,
             record,
+            packed,
             rule: decision.rule.name(),
             score: decision.score,
             detail: &decision.detail,
@@ -459,21 +462,33 @@ struct BatchState {
     unchanged: usize,
 }
 
+/// The pure work of storing one record, done before its batch.
+struct PreparedRecord {
+    hash: String,
+    keys: MatchKeys,
+    packed: PackedRecord,
+}
+
 /// A parsed file with the pure work of storing it done: each record's
-/// content hash and match keys, and the author keys the batch will look up.
+/// content hash, match keys and packed text, and the author keys the batch
+/// will look up.
 struct PreparedFile {
     parsed: Parsed,
-    prepared: Vec<(String, MatchKeys)>,
+    prepared: Vec<PreparedRecord>,
     author_keys: Vec<String>,
     family_keys: Vec<String>,
 }
 
 impl PreparedFile {
     fn of(parsed: Parsed) -> PreparedFile {
-        let prepared: Vec<(String, MatchKeys)> = parsed
+        let prepared: Vec<PreparedRecord> = parsed
             .records
             .par_iter()
-            .map(|r| (content_hash(r), MatchKeys::of(r)))
+            .map(|r| PreparedRecord {
+                hash: content_hash(r),
+                keys: MatchKeys::of(r),
+                packed: PackedRecord::pack(&r.raw, &r.fields),
+            })
             .collect();
         let names: Vec<(String, String)> = parsed
             .records

@@ -9,7 +9,8 @@ use common::{repo, seed_files};
 use paperdex_ingest::{IngestOptions, Ingestor};
 use paperdex_model::{Format, Paper, PaperId, RecordFields, SourceRecord};
 use paperdex_store::{
-    GeneratedTldr, NewSource, NewTopic, NewTopicSet, PaperBatches, SqliteStore, Store, StoreError,
+    GeneratedTldr, NewSource, NewTopic, NewTopicSet, PackedRecord, PaperBatches, SqliteStore,
+    Store, StoreError,
 };
 use paperdex_store_postgres::test_server::TestServer;
 use paperdex_store_postgres::PostgresStore;
@@ -51,6 +52,7 @@ fn add_paper(
             paper_id: id,
             content_hash: hash,
             record: &rec,
+            packed: &PackedRecord::pack(&rec.raw, &rec.fields),
             rule: "new",
             score: 0.0,
             detail: "",
@@ -295,6 +297,7 @@ fn add_paper_with(store: &dyn Store, abstract_text: &str, tldr: Option<&str>) ->
                 paper_id: id,
                 content_hash: &format!("{raw}{tldr:?}"),
                 record: &rec,
+                packed: &PackedRecord::pack(&rec.raw, &rec.fields),
                 rule: "new",
                 score: 0.0,
                 detail: "",

@@ -28,6 +28,15 @@ pub enum StoreError {
         #[source]
         source: serde_json::Error,
     },
+    /// A stored source record's packed text could not be read back.
+    #[error("corrupt stored source record {id}: {source}")]
+    CorruptSource {
+        /// The source's id.
+        id: paperdex_model::SourceId,
+        /// Why.
+        #[source]
+        source: crate::UnpackError,
+    },
     /// A server backend (PostgreSQL) could not be reached at `url` (shown
     /// without its password).
     #[error("cannot connect to {url}: {source}")]

@@ -12,11 +12,13 @@
 #![deny(missing_docs)]
 
 mod error;
+mod packed_record;
 mod sqlite;
 mod sqlite_maintenance;
 mod types;
 
 pub use error::StoreError;
+pub use packed_record::{PackedRecord, UnpackError};
 pub use sqlite::SqliteStore;
 pub use types::{
     AuthorInfo, AuthorSummary, BatchInfo, Collaborator, EmbeddingHealth, GeneratedTldr, LookupHint,

@@ -1,7 +1,10 @@
 use crate::sqlite_maintenance as maintenance;
 use crate::types::*;
+use crate::PackedRecord;
 use crate::{pack_keys, unpack_keys, Result, Store, StoreError, WriteTx};
-use paperdex_model::{normalize_doi, ArxivId, Format, Paper, PaperId, PersonName, SourceId};
+use paperdex_model::{
+    normalize_doi, ArxivId, Format, Paper, PaperId, PersonName, RecordFields, SourceId,
+};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use rusqlite_migration::{Migrations, M};
 use std::collections::HashMap;
@@ -16,7 +19,36 @@ pub(crate) fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0003_topics.sql")),
         M::up(include_str!("migrations/0004_embeddings_by_model.sql")),
         M::up(include_str!("migrations/0005_papers_by_created_batch.sql")),
+        M::up_with_hook(
+            include_str!("migrations/0006_packed_source_records.sql"),
+            pack_source_records,
+        ),
     ])
+}
+
+/// Migration 6, after its SQL added `sources.record`: packs every row's
+/// `raw` and `fields` into it (zstd is not reachable from SQL), then drops
+/// the two text columns.
+fn pack_source_records(tx: &Transaction) -> rusqlite_migration::HookResult {
+    {
+        let mut read = tx.prepare("SELECT id, raw, fields FROM sources")?;
+        let mut write = tx.prepare("UPDATE sources SET record = ?2 WHERE id = ?1")?;
+        let mut rows = read.query([])?;
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            let raw: String = row.get(1)?;
+            let fields: String = row.get(2)?;
+            let fields: RecordFields = serde_json::from_str(&fields).map_err(|e| {
+                rusqlite_migration::HookError::Hook(format!("source {id}: fields: {e}"))
+            })?;
+            write.execute(params![id, PackedRecord::pack(&raw, &fields).as_bytes()])?;
+        }
+    }
+    tx.execute_batch(
+        "ALTER TABLE sources DROP COLUMN raw;
+         ALTER TABLE sources DROP COLUMN fields;",
+    )?;
+    Ok(())
 }
 
 /// The embedded backend: one SQLite database in WAL mode. One connection
@@ -312,14 +344,9 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn insert_source(&mut self, s: &NewSource<'_>) -> Result<SourceId> {
-        let fields =
-            serde_json::to_string(&s.record.fields).map_err(|source| StoreError::Corrupt {
-                what: "source fields",
-                source,
-            })?;
         let mut stmt = self.tx.prepare_cached(
-            "INSERT INTO sources (paper_id, content_hash, format, file, line, record_index, raw, fields, rule, score, detail, batch_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            "INSERT INTO sources (paper_id, content_hash, format, file, line, record_index, record, rule, score, detail, batch_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )?;
         stmt.execute(params![
             s.paper_id,
@@ -328,8 +355,7 @@ impl WriteTx for SqliteTx<'_> {
             s.record.file,
             s.record.line as i64,
             s.record.index as i64,
-            s.record.raw,
-            fields,
+            s.packed.as_bytes(),
             s.rule,
             s.score,
             s.detail,
@@ -486,7 +512,7 @@ impl WriteTx for SqliteTx<'_> {
 
 fn sources_of(conn: &Connection, paper: PaperId) -> Result<Vec<StoredSource>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, paper_id, format, file, line, record_index, raw, fields, rule, score, detail, batch_id
+        "SELECT id, paper_id, format, file, line, record_index, record, rule, score, detail, batch_id
          FROM sources WHERE paper_id = ?1 ORDER BY id",
     )?;
     let rows = stmt.query_map([paper], |r| {
@@ -497,18 +523,19 @@ fn sources_of(conn: &Connection, paper: PaperId) -> Result<Vec<StoredSource>> {
             r.get::<_, String>(3)?,
             r.get::<_, i64>(4)?,
             r.get::<_, i64>(5)?,
-            r.get::<_, String>(6)?,
+            r.get::<_, Vec<u8>>(6)?,
             r.get::<_, String>(7)?,
-            r.get::<_, String>(8)?,
-            r.get::<_, f64>(9)?,
-            r.get::<_, String>(10)?,
-            r.get::<_, i64>(11)?,
+            r.get::<_, f64>(8)?,
+            r.get::<_, String>(9)?,
+            r.get::<_, i64>(10)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, paper_id, format, file, line, index, raw, fields, rule, score, detail, batch_id) =
-            row?;
+        let (id, paper_id, format, file, line, index, record, rule, score, detail, batch_id) = row?;
+        let (raw, fields) = PackedRecord::from_bytes(record)
+            .unpack()
+            .map_err(|source| StoreError::CorruptSource { id, source })?;
         out.push(StoredSource {
             id,
             paper_id,
@@ -519,10 +546,7 @@ fn sources_of(conn: &Connection, paper: PaperId) -> Result<Vec<StoredSource>> {
             line: line as usize,
             index: index as usize,
             raw,
-            fields: serde_json::from_str(&fields).map_err(|source| StoreError::Corrupt {
-                what: "source fields",
-                source,
-            })?,
+            fields,
             rule,
             score,
             detail,
@@ -1250,6 +1274,7 @@ mod tests {
                 paper_id: id,
                 content_hash: raw,
                 record: &rec,
+                packed: &PackedRecord::pack(&rec.raw, &rec.fields),
                 rule: "new",
                 score: 0.0,
                 detail: "",
@@ -1300,6 +1325,39 @@ mod tests {
         add_paper(&SqliteStore::open(&path).unwrap(), "kept", false).unwrap();
         let store = SqliteStore::open(&path).unwrap();
         assert_eq!(store.stats().unwrap().papers, 1);
+    }
+
+    #[test]
+    fn a_library_from_before_packed_records_keeps_its_sources() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("library.sqlite");
+        let fields = RecordFields {
+            title: Some("Old Paper".into()),
+            authors: vec!["Ada Lovelace".into()],
+            ..Default::default()
+        };
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            migrations().to_version(&mut conn, 5).unwrap();
+            conn.execute_batch(
+                "INSERT INTO batches (id, label, started_at) VALUES (1, 'old', 'then');
+                 INSERT INTO papers (id, title, data, created_batch, updated_batch)
+                 VALUES (1, 'Old Paper', '{}', 1, 1);",
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO sources (paper_id, content_hash, format, file, line, record_index, raw, fields, rule, score, detail, batch_id)
+                 VALUES (1, 'h', 'bibtex', 'old.bib', 3, 0, '@misc{old, title={Old Paper}}', ?1, 'new', 0, '', 1)",
+                [serde_json::to_string(&fields).unwrap()],
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        let sources = store.sources(1).unwrap();
+        assert_eq!(sources.len(), 1);
+        assert_eq!(sources[0].raw, "@misc{old, title={Old Paper}}");
+        assert_eq!(sources[0].fields, fields);
+        assert_eq!((sources[0].file.as_str(), sources[0].line), ("old.bib", 3));
     }
 
     #[test]
@@ -1477,6 +1535,7 @@ mod tests {
                     paper_id: id,
                     content_hash: &format!("{abstract_text}{tldr:?}"),
                     record: &rec,
+                    packed: &PackedRecord::pack(&rec.raw, &rec.fields),
                     rule: "new",
                     score: 0.0,
                     detail: "",

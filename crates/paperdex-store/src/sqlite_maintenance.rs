@@ -24,7 +24,7 @@ const DIGEST_QUERIES: [(&str, &str); 8] = [
     ("papers", "SELECT id, arxiv_id, doi, title, year, venue, data FROM papers ORDER BY id"),
     (
         "sources",
-        "SELECT id, paper_id, content_hash, format, file, line, record_index, raw, fields, rule, score, detail
+        "SELECT id, paper_id, content_hash, format, file, line, record_index, record, rule, score, detail
          FROM sources ORDER BY id",
     ),
     ("authors", "SELECT id, key, family_key, name FROM authors ORDER BY id"),
@@ -301,7 +301,7 @@ fn copy_all(source: &Connection, target: &mut Connection) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use crate::{NewSource, SqliteStore, Store};
+    use crate::{NewSource, PackedRecord, SqliteStore, Store};
     use paperdex_model::{Format, Paper, RecordFields, SourceRecord};
 
     fn store(dir: &tempfile::TempDir, name: &str) -> SqliteStore {
@@ -325,6 +325,7 @@ mod tests {
                     paper_id: id,
                     content_hash: title,
                     record: &record,
+                    packed: &PackedRecord::pack(&record.raw, &record.fields),
                     rule: "new",
                     score: 0.0,
                     detail: "",

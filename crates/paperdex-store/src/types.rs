@@ -1,3 +1,4 @@
+use crate::PackedRecord;
 use paperdex_model::{Format, Paper, PaperId, RecordFields, SourceId, SourceRecord};
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +11,9 @@ pub struct NewSource<'a> {
     pub content_hash: &'a str,
     /// The record.
     pub record: &'a SourceRecord,
+    /// The record's `raw` text and `fields`, packed: callers pack on their
+    /// own threads, so the single writer does not.
+    pub packed: &'a PackedRecord,
     /// The matching rule that attached it.
     pub rule: &'a str,
     /// The rule's score.
