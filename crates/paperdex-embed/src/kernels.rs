@@ -283,18 +283,23 @@ unsafe fn tile_body<const R: usize, const V: usize>(t: &Tile) {
     for (r, acc_r) in acc.iter().enumerate() {
         let row = t.c.add(r * t.ldc);
         for (v, acc_v) in acc_r.iter().enumerate() {
-            for (l, s) in acc_v.iter().enumerate() {
-                let j = v * 16 + l;
-                if j < t.cols {
-                    let bias = if t.bias.is_null() {
-                        0.0
-                    } else {
-                        *t.bias.add(j)
-                    };
-                    *row.add(j) = *s + bias;
-                }
-            }
+            store_with_bias(t, row, v * 16, acc_v);
         }
+    }
+}
+
+/// Writes `values` to columns `j0..` of `row`, plus the bias, clipped to the
+/// tile's `cols`: the scalar epilogue of the kernels without masked stores.
+#[inline(always)]
+unsafe fn store_with_bias(t: &Tile, row: *mut f32, j0: usize, values: &[f32]) {
+    for (l, value) in values.iter().enumerate().take(t.cols.saturating_sub(j0)) {
+        let j = j0 + l;
+        let bias = if t.bias.is_null() {
+            0.0
+        } else {
+            *t.bias.add(j)
+        };
+        *row.add(j) = value + bias;
     }
 }
 
@@ -313,7 +318,7 @@ unsafe fn tile_avx2<const R: usize, const V: usize>(t: &Tile) {
         let sub = Tile {
             a: t.a.add(r * t.lda),
             c: t.c.add(r * t.ldc),
-            rows: t.rows.saturating_sub(r).min(rows),
+            rows,
             ..*t
         };
         if rows == 2 {
@@ -357,21 +362,9 @@ unsafe fn tile_avx2_body<const R: usize, const V: usize>(t: &Tile) {
         let row = t.c.add(r * t.ldc);
         for (v, acc_v) in acc_r.iter().enumerate() {
             for (h, sum) in acc_v.iter().enumerate() {
-                let j = v * 16 + h * 8;
-                if j >= t.cols {
-                    continue;
-                }
-                let left = (t.cols - j).min(8);
                 let mut out = [0f32; 8];
                 _mm256_storeu_ps(out.as_mut_ptr(), *sum);
-                for (l, value) in out.iter().enumerate().take(left) {
-                    let bias = if t.bias.is_null() {
-                        0.0
-                    } else {
-                        *t.bias.add(j + l)
-                    };
-                    *row.add(j + l) = value + bias;
-                }
+                store_with_bias(t, row, v * 16 + h * 8, &out);
             }
         }
     }
