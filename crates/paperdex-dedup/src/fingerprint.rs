@@ -52,24 +52,41 @@ impl Fingerprint {
     /// one abstract is the other plus an extra paragraph; falls as sentences
     /// are reworded.
     pub fn containment(&self, other: &Fingerprint) -> f64 {
-        let smaller = self.len().min(other.len());
-        if smaller == 0 {
-            return 0.0;
-        }
-        let (mut i, mut j, mut common) = (0, 0, 0usize);
+        self.containment_at_least(other, 0.0).unwrap_or(0.0)
+    }
+
+    /// [`containment`](Self::containment) if it is at least `floor`, else
+    /// `None`. Deciding a match only needs scores above a threshold, and in a
+    /// large library most verified candidates share a sentence or two but
+    /// fall far below it: the merge stops as soon as the rest of the lists
+    /// could no longer lift the count to the floor.
+    pub fn containment_at_least(&self, other: &Fingerprint, floor: f64) -> Option<f64> {
         let (a, b) = (&self.shingles, &other.shingles);
+        let smaller = a.len().min(b.len());
+        if smaller == 0 {
+            return (floor <= 0.0).then_some(0.0);
+        }
+        // One below the count the floor asks for, rounded down: a count that
+        // cannot reach it is below the floor whatever the float rounding.
+        let hopeless_below = ((floor * smaller as f64).floor() as usize).saturating_sub(1);
+        let (mut i, mut j, mut common) = (0usize, 0usize, 0usize);
         while i < a.len() && j < b.len() {
-            match a[i].cmp(&b[j]) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    common += 1;
-                    i += 1;
-                    j += 1;
-                }
+            // Every step advances `i`, `j` or both, so a block of at most the
+            // shorter remainder stays in bounds; inside it the merge is
+            // branch-free (shingle order is random, so branches mispredict).
+            let block = (a.len() - i).min(b.len() - j).min(64);
+            for _ in 0..block {
+                let (x, y) = (a[i], b[j]);
+                common += usize::from(x == y);
+                i += usize::from(x <= y);
+                j += usize::from(y <= x);
+            }
+            if common + (a.len() - i).min(b.len() - j) < hopeless_below {
+                return None;
             }
         }
-        common as f64 / smaller as f64
+        let score = common as f64 / smaller as f64;
+        (score >= floor).then_some(score)
     }
 }
 
@@ -101,6 +118,27 @@ mod tests {
         let b = "We propose a new federated learning method for distributively training neural networks \
                  under partial participation and unbalanced data across many devices.";
         assert!(Fingerprint::of(A).containment(&Fingerprint::of(b)) < 0.1);
+    }
+
+    #[test]
+    fn a_floor_gives_the_exact_score_or_nothing() {
+        let texts = [
+            A.to_string(),
+            format!("{A} Code is available online and we release all models."),
+            A.replace("flexible and appealing", "simple"),
+            "We propose a new federated learning method for training neural networks.".to_string(),
+            A[..A.len() / 2].to_string(),
+        ];
+        let prints: Vec<Fingerprint> = texts.iter().map(|t| Fingerprint::of(t)).collect();
+        for x in &prints {
+            for y in &prints {
+                let exact = x.containment(y);
+                for floor in [0.0, 0.2, 0.5, 0.6, exact, 0.95, 1.0] {
+                    let bounded = x.containment_at_least(y, floor);
+                    assert_eq!(bounded, (exact >= floor).then_some(exact), "floor {floor}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -12,6 +12,10 @@ pub const ABSTRACT_THRESHOLD: f64 = 0.6;
 /// Abstracts with fewer shingles than this are too short to match on alone.
 const MIN_ABSTRACT_SHINGLES: usize = 80;
 
+/// Two papers with the same title but abstracts sharing less than this are
+/// different papers (a common title, such as a workshop's, with other work).
+const TITLE_ABSTRACT_FLOOR: f64 = 0.2;
+
 /// An anchor shared by more papers than this is boilerplate ("state of the
 /// art") and says nothing about identity; skipping it bounds lookup cost.
 const MAX_ANCHOR_POSTINGS: usize = 64;
@@ -178,14 +182,16 @@ impl Candidate {
     }
 
     /// The best containment against any source's abstract, with the size of
-    /// the smaller text of that pair.
-    fn abstract_score(&self, record: &MatchKeys) -> (f64, usize) {
+    /// the smaller text of that pair; scores below `floor` count as none.
+    fn abstract_score(&self, record: &MatchKeys, floor: f64) -> (f64, usize) {
         self.sources
             .iter()
             .filter(|s| !s.fingerprint.is_empty())
-            .map(|s| {
-                let score = record.fingerprint.containment(&s.fingerprint);
-                (score, record.fingerprint.len().min(s.fingerprint.len()))
+            .filter_map(|s| {
+                let score = record
+                    .fingerprint
+                    .containment_at_least(&s.fingerprint, floor)?;
+                Some((score, record.fingerprint.len().min(s.fingerprint.len())))
             })
             .max_by(|a, b| a.0.total_cmp(&b.0))
             .unwrap_or((0.0, 0))
@@ -363,10 +369,16 @@ pub fn decide(record: &MatchKeys, candidates: &[&Candidate]) -> MatchDecision {
         if c.conflicts_with(record) || c.has_listing(&record.listing) {
             continue;
         }
-        let (score, smaller) = c.abstract_score(record);
         let both_abstracts = !record.fingerprint.is_empty() && c.has_abstract();
         let same_title = record.title.as_deref().is_some_and(|t| c.has_title(t));
-        let by_title = same_title && (!both_abstracts || score >= 0.2);
+        // Below these scores the candidate matches by neither rule.
+        let floor = if same_title {
+            TITLE_ABSTRACT_FLOOR
+        } else {
+            ABSTRACT_THRESHOLD
+        };
+        let (score, smaller) = c.abstract_score(record, floor);
+        let by_title = same_title && (!both_abstracts || score >= TITLE_ABSTRACT_FLOOR);
         let by_abstract = score >= ABSTRACT_THRESHOLD && smaller >= MIN_ABSTRACT_SHINGLES;
         if !(by_title || by_abstract) {
             continue;

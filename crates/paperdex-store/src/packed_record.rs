@@ -41,7 +41,16 @@ thread_local! {
     // spares allocating them for every record.
     static COMPRESSOR: RefCell<Option<zstd::bulk::Compressor<'static>>> =
         const { RefCell::new(None) };
+    // Likewise for reading: a candidate paper's sources are unpacked for
+    // every record that might match it, and creating a decompression context
+    // each time cost more than the decompression.
+    static DECOMPRESSOR: RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+        const { RefCell::new(None) };
 }
+
+/// The largest frame content unpacked into one exactly sized buffer; a frame
+/// claiming more (only a damaged one could) is streamed instead.
+const MAX_SIZED_FRAME: u64 = 1 << 30;
 
 impl PackedRecord {
     /// Packs a record's verbatim text and its parsed fields.
@@ -76,9 +85,26 @@ impl PackedRecord {
         &self.0
     }
 
+    fn decompress(&self) -> std::io::Result<Vec<u8>> {
+        let size = zstd::zstd_safe::get_frame_content_size(&self.0)
+            .ok()
+            .flatten();
+        match size {
+            Some(size) if size <= MAX_SIZED_FRAME => DECOMPRESSOR.with(|cell| {
+                let mut cell = cell.borrow_mut();
+                let decompressor = match cell.as_mut() {
+                    Some(d) => d,
+                    None => cell.insert(zstd::bulk::Decompressor::new()?),
+                };
+                decompressor.decompress(&self.0, size as usize)
+            }),
+            _ => zstd::stream::decode_all(self.0.as_slice()),
+        }
+    }
+
     /// The record's `raw` text and `fields`.
     pub fn unpack(&self) -> Result<(String, RecordFields), UnpackError> {
-        let plain = zstd::stream::decode_all(self.0.as_slice()).map_err(UnpackError::Decompress)?;
+        let plain = self.decompress().map_err(UnpackError::Decompress)?;
         let (prefix, rest) = plain.split_first_chunk::<4>().ok_or(UnpackError::Layout)?;
         let raw_len = u32::from_le_bytes(*prefix) as usize;
         if raw_len > rest.len() {
