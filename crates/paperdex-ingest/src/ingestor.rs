@@ -44,7 +44,7 @@ pub struct Ingestor<'s> {
     /// Match keys of papers touched in this run, per source, so a record
     /// matching a recent paper need not read its sources back. A fingerprint
     /// is kilobytes, so the cache is bounded by [`MAX_CACHED_CANDIDATES`].
-    candidates: HashMap<PaperId, Candidate>,
+    candidates: CandidateCache,
     /// The last batch `index` and `candidates` reflect. Another process may
     /// commit batches after it; each batch first catches up from there.
     seen_batch: i64,
@@ -83,7 +83,7 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
 pub const MAX_FILE_BYTES: u64 = 256 << 20;
 
 /// Papers whose match keys the ingestor keeps between batches (each holds a
-/// fingerprint of kilobytes); past it the cache starts over.
+/// fingerprint of kilobytes); past it the least recently used half goes.
 const MAX_CACHED_CANDIDATES: usize = 100_000;
 
 /// Bytes of files parsed together. One window is parsed while the previous
@@ -154,7 +154,7 @@ impl<'s> Ingestor<'s> {
         Ok(Ingestor {
             store,
             index,
-            candidates: HashMap::new(),
+            candidates: CandidateCache::default(),
             seen_batch,
         })
     }
@@ -265,9 +265,7 @@ impl<'s> Ingestor<'s> {
             errors: parsed.errors,
             ..Default::default()
         };
-        if self.candidates.len() > MAX_CACHED_CANDIDATES {
-            self.candidates.clear();
-        }
+        self.candidates.age();
         let hint = LookupHint {
             content_hashes: prepared.iter().map(|r| r.hash.as_str()).collect(),
             author_keys,
@@ -344,7 +342,7 @@ impl<'s> Ingestor<'s> {
 
     /// Caches the match keys of `paper`'s sources, reading them once.
     fn load_candidate(&mut self, tx: &mut dyn WriteTx, paper: PaperId) -> Result<(), StoreError> {
-        if self.candidates.contains_key(&paper) {
+        if self.candidates.promote(paper) {
             return Ok(());
         }
         let sources = tx.sources_of(paper)?;
@@ -446,6 +444,63 @@ impl<'s> Ingestor<'s> {
         batch.indexed.push((paper_id, record_index));
         batch.changed.push(paper_id);
         Ok(())
+    }
+}
+
+/// Candidates of papers touched recently, in two generations: when the
+/// current one fills, it becomes the old one and the oldest is dropped, and a
+/// paper looked up from the old one moves back to the current. Clearing the
+/// whole cache instead made a library past the bound read back, unpack and
+/// re-fingerprint the sources of every candidate at once.
+#[derive(Default)]
+struct CandidateCache {
+    current: HashMap<PaperId, Candidate>,
+    old: HashMap<PaperId, Candidate>,
+}
+
+impl CandidateCache {
+    /// Starts a new generation if the current one is full; between batches,
+    /// so that candidates borrowed within a batch stay put.
+    fn age(&mut self) {
+        if self.current.len() >= MAX_CACHED_CANDIDATES / 2 {
+            self.old = std::mem::take(&mut self.current);
+        }
+    }
+
+    /// Whether `paper` is cached, moving it to the current generation.
+    fn promote(&mut self, paper: PaperId) -> bool {
+        if self.current.contains_key(&paper) {
+            return true;
+        }
+        match self.old.remove(&paper) {
+            Some(candidate) => {
+                self.current.insert(paper, candidate);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn get(&self, paper: &PaperId) -> Option<&Candidate> {
+        self.current.get(paper).or_else(|| self.old.get(paper))
+    }
+
+    fn insert(&mut self, paper: PaperId, candidate: Candidate) {
+        self.old.remove(&paper);
+        self.current.insert(paper, candidate);
+    }
+
+    fn remove(&mut self, paper: &PaperId) {
+        self.current.remove(paper);
+        self.old.remove(paper);
+    }
+
+    fn entry(
+        &mut self,
+        paper: PaperId,
+    ) -> std::collections::hash_map::Entry<'_, PaperId, Candidate> {
+        self.promote(paper);
+        self.current.entry(paper)
     }
 }
 
@@ -607,4 +662,38 @@ fn build_paper(
             })
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(paper: PaperId) -> Candidate {
+        Candidate {
+            paper_id: paper,
+            sources: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_candidate_cache_drops_the_least_recently_used_generation() {
+        let mut cache = CandidateCache::default();
+        let half = MAX_CACHED_CANDIDATES as PaperId / 2;
+        for paper in 0..half {
+            cache.insert(paper, candidate(paper));
+        }
+        cache.age();
+        // Looked up after the first generation aged: it survives the next.
+        assert!(cache.promote(7));
+        assert!(cache.get(&8).is_some(), "an aged generation is still read");
+        for paper in half..2 * half {
+            cache.insert(paper, candidate(paper));
+        }
+        cache.age();
+        assert!(cache.get(&7).is_some(), "a promoted paper stays");
+        assert!(cache.get(&8).is_none(), "an unused old paper goes");
+        assert!(cache.get(&(2 * half - 1)).is_some());
+        cache.remove(&7);
+        assert!(!cache.promote(7));
+    }
 }
