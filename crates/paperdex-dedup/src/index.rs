@@ -110,36 +110,55 @@ fn hash_key(kind: KeyKind, value: &str) -> i64 {
 }
 
 /// Papers indexed by their match keys, to find candidates for a new record.
+///
+/// A library holds a posting per abstract anchor (dozens per paper), so an
+/// entry is kept to 16 bytes: the key's kind and hash in one word and, for
+/// the nearly every key that names a single paper, that paper inline. The
+/// index is the ingest writer's hottest structure; at 48 bytes an entry, its
+/// growth (rehashing, and the kernel zeroing fresh pages) was a tenth of
+/// the writer's time.
 #[derive(Debug, Default)]
 pub struct DedupIndex {
-    postings: HashMap<(KeyKind, i64), Postings>,
+    postings: HashMap<u64, Posting>,
+    /// Lists of the keys found under more than one paper, by [`Posting::Many`].
+    shared: Vec<Vec<PaperId>>,
     /// Anchors per paper, to require a share of them rather than a count.
     anchor_counts: HashMap<PaperId, u32>,
+    /// Postings added since [`begin_batch`](Self::begin_batch), so a batch
+    /// that rolls back can take its keys out again.
+    journal: Option<Vec<(u64, PaperId)>>,
 }
 
-/// The papers found under one key. Nearly every key names one paper, so
-/// that one is held inline: a library has a posting per abstract anchor,
-/// and a heap allocation for each was a large share of ingest's time.
-#[derive(Debug)]
-enum Postings {
-    One(PaperId),
-    Many(Vec<PaperId>),
+/// The papers under one key, packed in a word: the paper id itself (ids
+/// are never negative) or, negated bitwise, an index into
+/// `DedupIndex::shared`. A negative id, which no store assigns, would just
+/// be kept in a shared list.
+#[derive(Debug, Clone, Copy)]
+struct Posting(PaperId);
+
+impl Posting {
+    fn one(paper: PaperId) -> Option<Posting> {
+        (paper >= 0).then_some(Posting(paper))
+    }
+
+    fn shared(index: usize) -> Posting {
+        Posting(!(index as PaperId))
+    }
+
+    fn shared_index(self) -> Option<usize> {
+        (self.0 < 0).then_some(!self.0 as usize)
+    }
 }
 
-impl Postings {
-    fn as_slice(&self) -> &[PaperId] {
-        match self {
-            Postings::One(paper) => std::slice::from_ref(paper),
-            Postings::Many(papers) => papers,
-        }
-    }
+/// The index word of a key: its kind in the top three bits, its hash below.
+/// Dropping three hash bits leaves collisions as rare as before in effect:
+/// a collision only adds a candidate, which is verified anyway.
+fn slot(kind: KeyKind, key: i64) -> u64 {
+    (key as u64 & (u64::MAX >> 3)) | (kind as u64) << 61
+}
 
-    fn push(&mut self, paper: PaperId) {
-        match self {
-            Postings::One(first) => *self = Postings::Many(vec![*first, paper]),
-            Postings::Many(papers) => papers.push(paper),
-        }
-    }
+fn is_anchor_slot(slot: u64) -> bool {
+    slot >> 61 == KeyKind::Anchor as u64
 }
 
 /// A paper that shares keys with a record: the match keys of each of its
@@ -206,28 +225,110 @@ impl DedupIndex {
 
     /// Records that `paper` is found under `key`.
     pub fn insert(&mut self, kind: KeyKind, key: i64, paper: PaperId) {
-        if self.insert_posting(kind, key, paper) {
+        if self.insert_posting(slot(kind, key), paper) {
             *self.anchor_counts.entry(paper).or_default() += 1;
         }
     }
 
-    /// Adds `paper` to the postings of `key`; true when that added an anchor
-    /// (the caller counts it).
-    fn insert_posting(&mut self, kind: KeyKind, key: i64, paper: PaperId) -> bool {
-        let list = match self.postings.entry((kind, key)) {
+    /// The papers under `slot`.
+    fn papers(&self, slot: u64) -> &[PaperId] {
+        match self.postings.get(&slot) {
+            None => &[],
+            Some(posting) => match posting.shared_index() {
+                Some(i) => &self.shared[i],
+                None => std::slice::from_ref(&posting.0),
+            },
+        }
+    }
+
+    /// Adds `paper` to the postings of `slot`; true when that added an
+    /// anchor (the caller counts it).
+    fn insert_posting(&mut self, slot: u64, paper: PaperId) -> bool {
+        let added = match self.postings.entry(slot) {
             std::collections::hash_map::Entry::Vacant(entry) => {
-                entry.insert(Postings::One(paper));
-                return kind == KeyKind::Anchor;
+                let posting = Posting::one(paper).unwrap_or_else(|| {
+                    self.shared.push(vec![paper]);
+                    Posting::shared(self.shared.len() - 1)
+                });
+                entry.insert(posting);
+                true
             }
-            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Occupied(mut entry) => {
+                let posting = *entry.get();
+                match posting.shared_index() {
+                    Some(i) => {
+                        let papers = &mut self.shared[i];
+                        // Past the cap the key is ignored at lookup, so its
+                        // list need not grow.
+                        let grows = papers.len() <= MAX_ANCHOR_POSTINGS && !papers.contains(&paper);
+                        if grows {
+                            papers.push(paper);
+                        }
+                        grows
+                    }
+                    None if posting.0 == paper => false,
+                    None => {
+                        self.shared.push(vec![posting.0, paper]);
+                        entry.insert(Posting::shared(self.shared.len() - 1));
+                        true
+                    }
+                }
+            }
         };
-        // Past the cap the key is ignored at lookup, so its list need not grow.
-        let papers = list.as_slice();
-        if papers.len() <= MAX_ANCHOR_POSTINGS && !papers.contains(&paper) {
-            list.push(paper);
-            kind == KeyKind::Anchor
-        } else {
-            false
+        if added {
+            if let Some(journal) = &mut self.journal {
+                journal.push((slot, paper));
+            }
+        }
+        added && is_anchor_slot(slot)
+    }
+
+    /// Takes `paper` out of the postings of `slot` (undoing an insert).
+    fn remove_posting(&mut self, slot: u64, paper: PaperId) {
+        let std::collections::hash_map::Entry::Occupied(entry) = self.postings.entry(slot) else {
+            return;
+        };
+        match entry.get().shared_index() {
+            Some(i) => {
+                let papers = &mut self.shared[i];
+                papers.retain(|&p| p != paper);
+                if papers.is_empty() {
+                    entry.remove();
+                }
+            }
+            None if entry.get().0 == paper => {
+                entry.remove();
+            }
+            None => {}
+        }
+        if is_anchor_slot(slot) {
+            if let Some(count) = self.anchor_counts.get_mut(&paper) {
+                *count = count.saturating_sub(1);
+                if *count == 0 {
+                    self.anchor_counts.remove(&paper);
+                }
+            }
+        }
+    }
+
+    /// Starts recording what is inserted, for [`rollback_batch`](Self::rollback_batch).
+    pub fn begin_batch(&mut self) {
+        self.journal = Some(Vec::new());
+    }
+
+    /// Keeps what was inserted since [`begin_batch`](Self::begin_batch).
+    pub fn commit_batch(&mut self) {
+        self.journal = None;
+    }
+
+    /// Takes out everything inserted since [`begin_batch`](Self::begin_batch)
+    /// (nothing when no batch is open): the index is again what it was.
+    pub fn rollback_batch(&mut self) {
+        let Some(journal) = self.journal.take() else {
+            return;
+        };
+        for &(slot, paper) in journal.iter().rev() {
+            self.remove_posting(slot, paper);
         }
     }
 
@@ -236,7 +337,7 @@ impl DedupIndex {
         // Anchors are counted once per record, not looked up once per anchor.
         let mut added = 0;
         keys.for_each_index_key(|kind, key| {
-            added += u32::from(self.insert_posting(kind, key, paper));
+            added += u32::from(self.insert_posting(slot(kind, key), paper));
         });
         if added > 0 {
             *self.anchor_counts.entry(paper).or_default() += added;
@@ -268,9 +369,7 @@ impl DedupIndex {
             if kind == KeyKind::Anchor {
                 anchors += 1;
             }
-            let Some(list) = self.postings.get(&(kind, key)).map(Postings::as_slice) else {
-                return;
-            };
+            let list = self.papers(slot(kind, key));
             if kind != KeyKind::Anchor {
                 out.extend(list.iter().copied());
             } else if list.len() <= MAX_ANCHOR_POSTINGS {
@@ -539,5 +638,55 @@ mod tests {
             "b.txt",
         );
         assert!(index.candidate_papers(&probe).is_empty());
+    }
+
+    #[test]
+    fn a_rolled_back_batch_leaves_the_index_as_it_was() {
+        let mut index = DedupIndex::new();
+        let committed = keys(Some("1910.03175"), None, ABSTRACT, "a.txt");
+        index.insert_keys(&committed, 7);
+        let probe = keys(
+            None,
+            None,
+            &format!("{ABSTRACT} An extra paragraph."),
+            "c.txt",
+        );
+        let before = (
+            index.len(),
+            index.anchor_counts.clone(),
+            index.candidate_papers(&probe),
+        );
+
+        index.begin_batch();
+        // A new paper, and the committed one gaining a title key and a
+        // shared posting: every kind of change the journal must undo.
+        index.insert_keys(
+            &keys(None, Some("a paper of this batch"), ABSTRACT, "b.txt"),
+            8,
+        );
+        index.insert_keys(&keys(None, Some("another title entirely"), "", "b.txt"), 7);
+        assert_eq!(
+            index.candidate_papers(&probe),
+            vec![7, 8],
+            "the batch sees its own keys"
+        );
+        index.rollback_batch();
+
+        let after = (
+            index.len(),
+            index.anchor_counts.clone(),
+            index.candidate_papers(&probe),
+        );
+        assert_eq!(before, after);
+        let title = keys(None, Some("another title entirely"), "", "d.txt");
+        assert!(index.candidate_papers(&title).is_empty());
+
+        // Committed keys stay, and a second rollback has nothing to undo.
+        index.begin_batch();
+        index.insert_keys(&keys(None, Some("a paper of this batch"), "", "b.txt"), 8);
+        index.commit_batch();
+        index.rollback_batch();
+        let title = keys(None, Some("a paper of this batch"), "", "d.txt");
+        assert_eq!(index.candidate_papers(&title), vec![8]);
     }
 }

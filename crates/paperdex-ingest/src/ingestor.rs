@@ -1,4 +1,4 @@
-use crate::authors::resolve_author;
+use crate::authors::AuthorResolver;
 use crate::report::{FileReport, IngestReport};
 use crate::IngestError;
 use paperdex_dedup::{
@@ -45,6 +45,7 @@ pub struct Ingestor<'s> {
     /// matching a recent paper need not read its sources back. A fingerprint
     /// is kilobytes, so the cache is bounded by [`MAX_CACHED_CANDIDATES`].
     candidates: CandidateCache,
+    authors: AuthorResolver,
     /// The last batch `index` and `candidates` reflect. Another process may
     /// commit batches after it; each batch first catches up from there.
     seen_batch: i64,
@@ -155,6 +156,7 @@ impl<'s> Ingestor<'s> {
             store,
             index,
             candidates: CandidateCache::default(),
+            authors: AuthorResolver::default(),
             seen_batch,
         })
     }
@@ -274,9 +276,14 @@ impl<'s> Ingestor<'s> {
         let mut batch = BatchState::default();
         let result = self.store.write(&format!("ingest {name}"), &mut |tx| {
             batch = BatchState::default();
+            // The batch's keys go straight into the index, so its later
+            // records find its earlier ones; they are journaled and taken
+            // out again if the batch rolls back.
+            self.index.rollback_batch();
+            self.index.begin_batch();
             self.catch_up(tx)?;
             tx.prefetch(&hint)?;
-            for (record, prepared) in parsed.records.iter().enumerate().zip(&prepared) {
+            for (record, prepared) in parsed.records.iter().zip(&prepared) {
                 self.store_record(tx, record, prepared, &mut batch)?;
             }
             Ok(())
@@ -284,9 +291,7 @@ impl<'s> Ingestor<'s> {
         match result {
             Ok(batch_id) => {
                 self.seen_batch = batch_id;
-                for (paper, record_index) in batch.indexed {
-                    self.index.insert_keys(&prepared[record_index].keys, paper);
-                }
+                self.index.commit_batch();
                 report.batch = Some(batch_id);
                 report.new_papers = batch.new_papers;
                 report.merged = batch.merged;
@@ -302,7 +307,8 @@ impl<'s> Ingestor<'s> {
                 );
             }
             Err(e) => {
-                // The batch rolled back: forget what it taught the cache.
+                // The batch rolled back: forget what it taught the index and cache.
+                self.index.rollback_batch();
                 for paper in &batch.changed {
                     self.candidates.remove(paper);
                 }
@@ -360,7 +366,7 @@ impl<'s> Ingestor<'s> {
     fn store_record(
         &mut self,
         tx: &mut dyn WriteTx,
-        (record_index, record): (usize, &SourceRecord),
+        record: &SourceRecord,
         prepared: &PreparedRecord,
         batch: &mut BatchState,
     ) -> Result<(), StoreError> {
@@ -369,10 +375,7 @@ impl<'s> Ingestor<'s> {
             batch.unchanged += 1;
             return Ok(());
         }
-        let mut ids = self.index.candidate_papers(keys);
-        ids.extend(batch.overlay.candidate_papers(keys));
-        ids.sort_unstable();
-        ids.dedup();
+        let ids = self.index.candidate_papers(keys);
         for &id in &ids {
             self.load_candidate(tx, id)?;
         }
@@ -424,7 +427,7 @@ impl<'s> Ingestor<'s> {
             MatchRule::New => Vec::new(),
             _ => tx.paper_author_ids(paper_id)?,
         };
-        let paper = build_paper(tx, paper_id, &sources, &previous_authors)?;
+        let paper = build_paper(tx, &mut self.authors, paper_id, &sources, &previous_authors)?;
         let mut all_keys: Vec<(u8, i64)> = Vec::new();
         let entry = self
             .candidates
@@ -440,8 +443,7 @@ impl<'s> Ingestor<'s> {
         all_keys.sort_unstable();
         all_keys.dedup();
         tx.save_paper(&paper, &all_keys)?;
-        batch.overlay.insert_keys(keys, paper_id);
-        batch.indexed.push((paper_id, record_index));
+        self.index.insert_keys(keys, paper_id);
         batch.changed.push(paper_id);
         Ok(())
     }
@@ -506,11 +508,6 @@ impl CandidateCache {
 
 #[derive(Default)]
 struct BatchState {
-    /// Keys added by this batch, visible to its later records but only
-    /// merged into the ingestor's index once the batch commits.
-    overlay: DedupIndex,
-    /// Papers stored, with the index of the record whose keys to index.
-    indexed: Vec<(PaperId, usize)>,
     changed: Vec<PaperId>,
     new_papers: usize,
     merged: usize,
@@ -597,6 +594,7 @@ fn content_hash(record: &SourceRecord) -> String {
 /// Merges a paper from all its sources and resolves its authors.
 fn build_paper(
     tx: &mut dyn WriteTx,
+    resolver: &mut AuthorResolver,
     paper_id: PaperId,
     sources: &[StoredSource],
     known_authors: &[i64],
@@ -610,27 +608,20 @@ fn build_paper(
         })
         .collect();
     let merged = merge_fields(&inputs);
-    let coauthor_keys: Vec<String> = merged
+    let names: Vec<(&String, PersonName)> = merged
         .authors
         .iter()
-        .filter_map(|a| PersonName::parse(a))
-        .map(|n| n.key())
+        .filter_map(|raw| Some((raw, PersonName::parse(raw)?)))
         .collect();
-    let mut authors: Vec<AuthorRef> = Vec::with_capacity(merged.authors.len());
-    for (i, name) in merged.authors.iter().enumerate() {
-        let others: Vec<String> = coauthor_keys
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| *j != i)
-            .map(|(_, k)| k.clone())
-            .collect();
-        if let Some(id) = resolve_author(tx, name, known_authors, &others)? {
-            if !authors.iter().any(|a| a.id == id) {
-                authors.push(AuthorRef {
-                    id,
-                    name: name.clone(),
-                });
-            }
+    let coauthor_keys: Vec<String> = names.iter().map(|(_, n)| n.key()).collect();
+    let mut authors: Vec<AuthorRef> = Vec::with_capacity(names.len());
+    for (raw, name) in &names {
+        let id = resolver.resolve(tx, name, known_authors, &coauthor_keys)?;
+        if !authors.iter().any(|a| a.id == id) {
+            authors.push(AuthorRef {
+                id,
+                name: (*raw).clone(),
+            });
         }
     }
     Ok(Paper {

@@ -16,7 +16,7 @@ mod record;
 mod text;
 
 pub use ids::{normalize_doi, ArxivId};
-pub use names::PersonName;
+pub use names::{GivenSummary, PersonName};
 pub use paper::{AuthorRef, MergeNote, Paper, PaperId, SourceId};
 pub use record::{Format, Link, RecordError, RecordFields, SourceRecord};
 pub use text::{

@@ -100,8 +100,7 @@ impl PersonName {
 
     /// True when the given names are only initials ("K." or "J. Z.").
     pub fn has_only_initials(&self) -> bool {
-        let parts = self.given_parts();
-        !parts.is_empty() && parts.iter().all(|p| p.chars().count() == 1)
+        self.given_summary().initials_only()
     }
 
     /// Whether `self` and `other` could name the same person: same family
@@ -109,16 +108,43 @@ impl PersonName {
     /// agreeing with a full name ("K." with "Kevin"). Agreement alone is not
     /// enough to merge two authors; callers require further evidence.
     pub fn could_be(&self, other: &PersonName) -> bool {
-        if self.family_key() != other.family_key() {
-            return false;
+        self.family_key() == other.family_key()
+            && self.given_summary().agrees_with(&other.given_summary())
+    }
+
+    /// What comparing given names needs, computed once: a caller comparing
+    /// one name with many of the same family keeps these rather than
+    /// folding and splitting every name again for each comparison.
+    pub fn given_summary(&self) -> GivenSummary {
+        let parts = self.given_parts();
+        GivenSummary {
+            initials_only: !parts.is_empty() && parts.iter().all(|p| p.chars().count() == 1),
+            first: parts.into_iter().next(),
         }
-        let a = self.given_parts();
-        let b = other.given_parts();
-        if a.is_empty() || b.is_empty() {
+    }
+}
+
+/// The given names of a [`PersonName`] as initials matching sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GivenSummary {
+    /// The first given name, folded ("kevin", or "k" for an initial).
+    first: Option<String>,
+    initials_only: bool,
+}
+
+impl GivenSummary {
+    /// True when the given names are only initials.
+    pub fn initials_only(&self) -> bool {
+        self.initials_only
+    }
+
+    /// Whether two names of one family could be the same person (see
+    /// [`PersonName::could_be`]): only the first given name is compared,
+    /// since middle names are often dropped.
+    pub fn agrees_with(&self, other: &GivenSummary) -> bool {
+        let (Some(x), Some(y)) = (&self.first, &other.first) else {
             return true;
-        }
-        // Compare the first given name; middle names are often dropped.
-        let (x, y) = (&a[0], &b[0]);
+        };
         if x.chars().count() == 1 || y.chars().count() == 1 {
             x.chars().next() == y.chars().next()
         } else {
