@@ -1,6 +1,7 @@
 use crate::fingerprint::Fingerprint;
 use paperdex_model::{normalize_title, PaperId, RecordFields, SourceRecord};
 use rustc_hash::FxHashMap as HashMap;
+use std::sync::Arc;
 use xxhash_rust::xxh3::Xxh3;
 
 /// Minimum containment for two abstracts to be the same paper. Measured on
@@ -167,8 +168,10 @@ fn is_anchor_slot(slot: u64) -> bool {
 pub struct Candidate {
     /// The paper.
     pub paper_id: PaperId,
-    /// One entry per source record of the paper.
-    pub sources: Vec<MatchKeys>,
+    /// One entry per source record of the paper, shared with whoever holds
+    /// the record's keys (a fingerprint is kilobytes; a copy per cached
+    /// candidate was a visible share of ingest).
+    pub sources: Vec<Arc<MatchKeys>>,
 }
 
 impl Candidate {
@@ -341,6 +344,17 @@ impl DedupIndex {
         });
         if added > 0 {
             *self.anchor_counts.entry(paper).or_default() += added;
+        }
+    }
+
+    /// Indexes only the identifier keys (arXiv id, DOI) of `keys` for
+    /// `paper`: within one listing those are all a record can match on,
+    /// since records of one listing never merge by title or abstract.
+    pub fn insert_id_keys(&mut self, keys: &MatchKeys, paper: PaperId) {
+        for (kind, value) in [(KeyKind::Arxiv, &keys.arxiv_id), (KeyKind::Doi, &keys.doi)] {
+            if let Some(value) = value {
+                self.insert_posting(slot(kind, hash_key(kind, value)), paper);
+            }
         }
     }
 
@@ -568,7 +582,7 @@ mod tests {
     fn candidate(id: PaperId, keys: MatchKeys) -> Candidate {
         Candidate {
             paper_id: id,
-            sources: vec![keys],
+            sources: vec![Arc::new(keys)],
         }
     }
 

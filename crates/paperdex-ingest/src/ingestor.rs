@@ -12,6 +12,7 @@ use paperdex_store::{
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use tracing::{info, instrument, warn};
 use xxhash_rust::xxh3::xxh3_128;
 
@@ -276,14 +277,17 @@ impl<'s> Ingestor<'s> {
         let mut batch = BatchState::default();
         let result = self.store.write(&format!("ingest {name}"), &mut |tx| {
             batch = BatchState::default();
-            // The batch's keys go straight into the index, so its later
-            // records find its earlier ones; they are journaled and taken
-            // out again if the batch rolls back.
+            // Later records of the batch find its earlier ones by arXiv id
+            // or DOI, the only rules that can merge two records of one
+            // listing: those keys go straight into the index, journaled so
+            // that a rollback takes them out. Title and abstract keys join
+            // after the commit; during the batch they would only fill the
+            // candidate list with papers of this listing, never a match.
             self.index.rollback_batch();
             self.index.begin_batch();
             self.catch_up(tx)?;
             tx.prefetch(&hint)?;
-            for (record, prepared) in parsed.records.iter().zip(&prepared) {
+            for (record, prepared) in parsed.records.iter().enumerate().zip(&prepared) {
                 self.store_record(tx, record, prepared, &mut batch)?;
             }
             Ok(())
@@ -292,6 +296,9 @@ impl<'s> Ingestor<'s> {
             Ok(batch_id) => {
                 self.seen_batch = batch_id;
                 self.index.commit_batch();
+                for (paper, record_index) in batch.indexed {
+                    self.index.insert_keys(&prepared[record_index].keys, paper);
+                }
                 report.batch = Some(batch_id);
                 report.new_papers = batch.new_papers;
                 report.merged = batch.merged;
@@ -356,7 +363,7 @@ impl<'s> Ingestor<'s> {
             paper_id: paper,
             sources: sources
                 .iter()
-                .map(|s| MatchKeys::from_fields(&s.fields, &s.file))
+                .map(|s| Arc::new(MatchKeys::from_fields(&s.fields, &s.file)))
                 .collect(),
         };
         self.candidates.insert(paper, c);
@@ -366,7 +373,7 @@ impl<'s> Ingestor<'s> {
     fn store_record(
         &mut self,
         tx: &mut dyn WriteTx,
-        record: &SourceRecord,
+        (record_index, record): (usize, &SourceRecord),
         prepared: &PreparedRecord,
         batch: &mut BatchState,
     ) -> Result<(), StoreError> {
@@ -436,14 +443,15 @@ impl<'s> Ingestor<'s> {
                 paper_id,
                 sources: Vec::new(),
             });
-        entry.sources.push(keys.clone());
+        entry.sources.push(Arc::clone(keys));
         for source_keys in &entry.sources {
             source_keys.for_each_index_key(|kind, key| all_keys.push((kind as u8, key)));
         }
         all_keys.sort_unstable();
         all_keys.dedup();
         tx.save_paper(&paper, &all_keys)?;
-        self.index.insert_keys(keys, paper_id);
+        self.index.insert_id_keys(keys, paper_id);
+        batch.indexed.push((paper_id, record_index));
         batch.changed.push(paper_id);
         Ok(())
     }
@@ -508,6 +516,9 @@ impl CandidateCache {
 
 #[derive(Default)]
 struct BatchState {
+    /// Papers stored, with the index of the record whose keys to index
+    /// once the batch commits.
+    indexed: Vec<(PaperId, usize)>,
     changed: Vec<PaperId>,
     new_papers: usize,
     merged: usize,
@@ -517,7 +528,7 @@ struct BatchState {
 /// The pure work of storing one record, done before its batch.
 struct PreparedRecord {
     hash: String,
-    keys: MatchKeys,
+    keys: Arc<MatchKeys>,
     packed: PackedRecord,
 }
 
@@ -538,7 +549,7 @@ impl PreparedFile {
             .par_iter()
             .map(|r| PreparedRecord {
                 hash: content_hash(r),
-                keys: MatchKeys::of(r),
+                keys: Arc::new(MatchKeys::of(r)),
                 packed: PackedRecord::pack(&r.raw, &r.fields),
             })
             .collect();
