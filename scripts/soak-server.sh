@@ -52,7 +52,9 @@ for _ in $(seq 1 600); do
     kill -0 "$SERVER" 2>/dev/null || { cat "$OUT/server.log" >&2; exit 2; }
     sleep 0.2
 done
-rss() { awk '/^VmRSS/ { print $2 / 1024 }' "/proc/$SERVER/status"; }
+# Anonymous memory, which is what a leak grows: the library is memory-mapped,
+# so VmRSS also counts the database pages the kernel caches for the server.
+rss() { awk '/^RssAnon/ { print $2 / 1024 }' "/proc/$SERVER/status"; }
 
 # Paths: searches in every mode, paper pages and author pages, shuffled.
 python3 - "$PORT" "$OUT/paths.txt" <<'PY'

