@@ -86,17 +86,22 @@ impl MatchKeys {
     /// Visits the hashed keys under which a paper with these keys is
     /// indexed, as `(kind, hash)` pairs (what is persisted).
     pub fn for_each_index_key(&self, mut f: impl FnMut(KeyKind, i64)) {
-        for (kind, value) in [
-            (KeyKind::Arxiv, &self.arxiv_id),
-            (KeyKind::Doi, &self.doi),
-            (KeyKind::Title, &self.title),
-        ] {
-            if let Some(value) = value {
-                f(kind, hash_key(kind, value));
-            }
+        self.for_each_id_key(&mut f);
+        if let Some(title) = &self.title {
+            f(KeyKind::Title, hash_key(KeyKind::Title, title));
         }
         for anchor in self.fingerprint.anchors() {
             f(KeyKind::Anchor, anchor as i64);
+        }
+    }
+
+    /// Visits the hashed identifier keys (arXiv id, DOI), the first of
+    /// [`for_each_index_key`](Self::for_each_index_key).
+    fn for_each_id_key(&self, mut f: impl FnMut(KeyKind, i64)) {
+        for (kind, value) in [(KeyKind::Arxiv, &self.arxiv_id), (KeyKind::Doi, &self.doi)] {
+            if let Some(value) = value {
+                f(kind, hash_key(kind, value));
+            }
         }
     }
 }
@@ -121,7 +126,8 @@ fn hash_key(kind: KeyKind, value: &str) -> i64 {
 #[derive(Debug, Default)]
 pub struct DedupIndex {
     postings: HashMap<u64, Posting>,
-    /// Lists of the keys found under more than one paper, by [`Posting::Many`].
+    /// The papers of each key found under more than one paper, by
+    /// [`Posting::shared`] index.
     shared: Vec<Vec<PaperId>>,
     /// Anchors per paper, to require a share of them rather than a count.
     anchor_counts: HashMap<PaperId, u32>,
@@ -351,11 +357,9 @@ impl DedupIndex {
     /// `paper`: within one listing those are all a record can match on,
     /// since records of one listing never merge by title or abstract.
     pub fn insert_id_keys(&mut self, keys: &MatchKeys, paper: PaperId) {
-        for (kind, value) in [(KeyKind::Arxiv, &keys.arxiv_id), (KeyKind::Doi, &keys.doi)] {
-            if let Some(value) = value {
-                self.insert_posting(slot(kind, hash_key(kind, value)), paper);
-            }
-        }
+        keys.for_each_id_key(|kind, key| {
+            self.insert_posting(slot(kind, key), paper);
+        });
     }
 
     /// Number of distinct keys indexed.
