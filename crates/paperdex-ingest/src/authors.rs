@@ -22,20 +22,22 @@ pub struct AuthorResolver {
 }
 
 impl AuthorResolver {
-    /// The author for `name`, as a source wrote it. `paper_author_ids` are
-    /// the paper's authors before this record; `coauthor_keys` the identity
-    /// keys of the paper's names (its own included: it cannot be stored as
-    /// a co-author, since it names no stored author yet).
+    /// The author for `name`, as a source wrote it, whose identity key is
+    /// `key` (the caller has computed it for `coauthor_keys`).
+    /// `paper_author_ids` are the paper's authors before this record;
+    /// `coauthor_keys` the identity keys of the paper's names (its own
+    /// included: it cannot be stored as a co-author, since it names no
+    /// stored author yet).
     pub fn resolve(
         &mut self,
         tx: &mut dyn WriteTx,
         name: &PersonName,
+        key: &str,
         paper_author_ids: &[i64],
         coauthor_keys: &[String],
     ) -> Result<i64> {
-        let key = name.key();
         let display = name.display();
-        if let Some(id) = tx.author_by_key(&key)? {
+        if let Some(id) = tx.author_by_key(key)? {
             tx.add_author_name(id, &display)?;
             return Ok(id);
         }
@@ -61,7 +63,7 @@ impl AuthorResolver {
                 return Ok(id);
             }
         }
-        tx.insert_author(&key, &family, &display)
+        tx.insert_author(key, &family, &display)
     }
 
     fn summary(&mut self, name: &str) -> Option<&(String, GivenSummary)> {

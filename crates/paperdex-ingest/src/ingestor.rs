@@ -626,8 +626,8 @@ fn build_paper(
         .collect();
     let coauthor_keys: Vec<String> = names.iter().map(|(_, n)| n.key()).collect();
     let mut authors: Vec<AuthorRef> = Vec::with_capacity(names.len());
-    for (raw, name) in &names {
-        let id = resolver.resolve(tx, name, known_authors, &coauthor_keys)?;
+    for ((raw, name), key) in names.iter().zip(&coauthor_keys) {
+        let id = resolver.resolve(tx, name, key, known_authors, &coauthor_keys)?;
         if !authors.iter().any(|a| a.id == id) {
             authors.push(AuthorRef {
                 id,
