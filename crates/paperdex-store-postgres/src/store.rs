@@ -2,8 +2,8 @@ use crate::pool::{cached, db_err, Conn, Manager};
 use paperdex_model::{normalize_doi, ArxivId, Format, Paper, PaperId, PersonName};
 use paperdex_store::{
     unpack_keys, AuthorInfo, AuthorSummary, BatchInfo, Collaborator, GeneratedTldr, NewTopicSet,
-    PaperBatches, PaperFilter, Result, Stats, Store, StoreError, StoredSource, Topic, TopicSet,
-    UserItem, WriteTx,
+    PackedRecord, PaperBatches, PaperFilter, Result, Stats, Store, StoreError, StoredSource, Topic,
+    TopicSet, UserItem, WriteTx,
 };
 use postgres::types::ToSql;
 use postgres::{IsolationLevel, NoTls, Row, Statement, Transaction};
@@ -250,7 +250,7 @@ impl Tx<'_> {
 
     fn sources_of(&mut self, paper: PaperId) -> Result<Vec<StoredSource>> {
         let rows = self.query(
-            "SELECT id, paper_id, format, file, line, record_index, raw, fields, rule, score, detail, batch_id
+            "SELECT id, paper_id, format, file, line, record_index, raw, fields, rule, score, detail, batch_id, record
              FROM sources WHERE paper_id = $1 ORDER BY id",
             &[&paper],
         )?;
@@ -279,10 +279,27 @@ impl Tx<'_> {
 }
 
 fn stored_source(r: &Row) -> Result<StoredSource> {
+    let id: i64 = r.get(0);
     let format: String = r.get(2);
-    let fields: String = r.get(7);
+    // A row written since V5 holds its text and fields as one packed frame;
+    // an older one in the text columns.
+    let (raw, fields) = match r.get::<_, Option<Vec<u8>>>(12) {
+        Some(record) => PackedRecord::from_bytes(record)
+            .unpack()
+            .map_err(|source| StoreError::CorruptSource { id, source })?,
+        None => {
+            let fields: &str = r.get(7);
+            (
+                r.get(6),
+                serde_json::from_str(fields).map_err(|source| StoreError::Corrupt {
+                    what: "source fields",
+                    source,
+                })?,
+            )
+        }
+    };
     Ok(StoredSource {
-        id: r.get(0),
+        id,
         paper_id: r.get(1),
         // Formats are written by this crate from `Format::name`, so an
         // unknown one is a corrupt row; fall back rather than fail a read
@@ -291,11 +308,8 @@ fn stored_source(r: &Row) -> Result<StoredSource> {
         file: r.get(3),
         line: r.get::<_, i64>(4) as usize,
         index: r.get::<_, i64>(5) as usize,
-        raw: r.get(6),
-        fields: serde_json::from_str(&fields).map_err(|source| StoreError::Corrupt {
-            what: "source fields",
-            source,
-        })?,
+        raw,
+        fields,
         rule: r.get(8),
         score: r.get(9),
         detail: r.get(10),

@@ -111,6 +111,79 @@ fn papers_sources_and_match_keys_round_trip() {
 }
 
 #[test]
+fn a_batch_reads_its_buffered_sources_and_authors_and_old_unpacked_rows_still_read() {
+    let url = TestServer::shared().fresh_database();
+    let store = PostgresStore::open(&url).unwrap();
+    add_paper(&store, "first", "h1", None, false).unwrap();
+    let first = store.list_papers(&Default::default()).unwrap()[0].id;
+    // A row as written before V5: text columns, no packed frame.
+    let legacy = RecordFields {
+        abstract_text: Some("old abstract".into()),
+        ..Default::default()
+    };
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client
+        .execute(
+            "INSERT INTO sources (paper_id, content_hash, format, file, line, record_index, raw, fields, rule, score, detail, batch_id)
+             VALUES ($1, 'legacy', 'arxiv-listing', 'old.txt', 3, 0, 'old raw', $2, 'title', 1.0, '', 1)",
+            &[&first, &serde_json::to_string(&legacy).unwrap()],
+        )
+        .unwrap();
+    let sources = store.sources(first).unwrap();
+    assert_eq!(sources.len(), 2);
+    assert_eq!(
+        (sources[0].raw.as_str(), sources[1].raw.as_str()),
+        ("first", "old raw")
+    );
+    assert_eq!(sources[1].fields, legacy);
+
+    store
+        .write("reads within a batch", &mut |tx| {
+            let author = tx.insert_author("doe|jane", "doe", "Jane Doe")?;
+            let fresh = tx.new_paper()?;
+            assert!(tx.sources_of(fresh)?.is_empty());
+            assert!(tx.paper_author_ids(fresh)?.is_empty());
+            for (paper, raw, hash) in [(fresh, "fresh", "h2"), (first, "again", "h3")] {
+                let rec = record(raw);
+                tx.insert_source(&NewSource {
+                    paper_id: paper,
+                    content_hash: hash,
+                    record: &rec,
+                    packed: &PackedRecord::pack(&rec.raw, &rec.fields),
+                    rule: "new",
+                    score: 0.0,
+                    detail: "",
+                })?;
+            }
+            // Buffered, not yet sent: both are read back, after the stored ones.
+            let raws = |sources: Vec<paperdex_store::StoredSource>| {
+                sources.into_iter().map(|s| s.raw).collect::<Vec<_>>()
+            };
+            assert_eq!(raws(tx.sources_of(fresh)?), ["fresh"]);
+            assert_eq!(raws(tx.sources_of(first)?), ["first", "old raw", "again"]);
+            tx.save_paper(
+                &Paper {
+                    id: fresh,
+                    title: "fresh".into(),
+                    authors: vec![paperdex_model::AuthorRef {
+                        id: author,
+                        name: "Jane Doe".into(),
+                    }],
+                    ..Default::default()
+                },
+                &[],
+            )?;
+            assert_eq!(tx.paper_author_ids(fresh)?, [author]);
+            assert!(tx.paper_author_ids(first)?.is_empty());
+            Ok(())
+        })
+        .unwrap();
+    let fresh = store.list_papers(&Default::default()).unwrap();
+    assert_eq!(fresh.len(), 2);
+    assert_eq!(store.sources(first).unwrap().len(), 3);
+}
+
+#[test]
 fn the_database_refuses_duplicate_records_and_arxiv_ids() {
     let store = store();
     add_paper(&store, "first", "same-hash", Some("2101.00001"), false).unwrap();

@@ -8,7 +8,9 @@
 //! The lookups ingest repeats per record (is this record stored, which
 //! author has this key, who shares this family name) are answered from
 //! what [`WriteTx::prefetch`] fetched in one query each, and from what this
-//! transaction wrote.
+//! transaction wrote. A paper's sources and authors are read from the
+//! buffer plus the database, so a merge does not send the buffer first (it
+//! did, and a 100k-record ingest took 1.8x as long).
 //!
 //! Ids are assigned here, not by the server: writers hold the write lock for
 //! the whole transaction, so the next free ids are known (highest + 1, as
@@ -61,6 +63,14 @@ struct Pending {
 }
 
 impl Pending {
+    /// Whether `paper` was reserved by this transaction and is not a row
+    /// yet, so that the database knows nothing of it.
+    fn reserved_here(&self, paper: PaperId) -> bool {
+        self.paper_slot
+            .get(&paper)
+            .is_some_and(|&slot| !self.papers[slot].in_database)
+    }
+
     fn is_empty(&self) -> bool {
         self.papers.is_empty()
             && self.sources.is_empty()
@@ -88,19 +98,13 @@ struct SavedPaper {
     keys: Vec<u8>,
 }
 
+/// A buffered source: the row as [`WriteTx::sources_of`] returns it (so a
+/// merge within the batch reads it without a flush), its hash and its
+/// packed frame, which is what is stored.
 struct PendingSource {
-    id: SourceId,
-    paper_id: PaperId,
+    source: StoredSource,
     content_hash: String,
-    format: &'static str,
-    file: String,
-    line: i64,
-    record_index: i64,
-    raw: String,
-    fields: String,
-    rule: String,
-    score: f64,
-    detail: String,
+    record: Vec<u8>,
 }
 
 impl<'a> PgWriteTx<'a> {
@@ -275,24 +279,24 @@ impl<'a> PgWriteTx<'a> {
         if sources.is_empty() {
             return Ok(());
         }
-        let ids: Vec<i64> = sources.iter().map(|s| s.id).collect();
-        let papers: Vec<i64> = sources.iter().map(|s| s.paper_id).collect();
+        let ids: Vec<i64> = sources.iter().map(|s| s.source.id).collect();
+        let papers: Vec<i64> = sources.iter().map(|s| s.source.paper_id).collect();
         let hashes: Vec<&str> = sources.iter().map(|s| s.content_hash.as_str()).collect();
-        let formats: Vec<&str> = sources.iter().map(|s| s.format).collect();
-        let files: Vec<&str> = sources.iter().map(|s| s.file.as_str()).collect();
-        let lines: Vec<i64> = sources.iter().map(|s| s.line).collect();
-        let indexes: Vec<i64> = sources.iter().map(|s| s.record_index).collect();
-        let raws: Vec<&str> = sources.iter().map(|s| s.raw.as_str()).collect();
-        let fields: Vec<&str> = sources.iter().map(|s| s.fields.as_str()).collect();
-        let rules: Vec<&str> = sources.iter().map(|s| s.rule.as_str()).collect();
-        let scores: Vec<f64> = sources.iter().map(|s| s.score).collect();
-        let details: Vec<&str> = sources.iter().map(|s| s.detail.as_str()).collect();
+        let formats: Vec<&str> = sources.iter().map(|s| s.source.format.name()).collect();
+        let files: Vec<&str> = sources.iter().map(|s| s.source.file.as_str()).collect();
+        let lines: Vec<i64> = sources.iter().map(|s| s.source.line as i64).collect();
+        let indexes: Vec<i64> = sources.iter().map(|s| s.source.index as i64).collect();
+        let records: Vec<&[u8]> = sources.iter().map(|s| s.record.as_slice()).collect();
+        let rules: Vec<&str> = sources.iter().map(|s| s.source.rule.as_str()).collect();
+        let scores: Vec<f64> = sources.iter().map(|s| s.source.score).collect();
+        let details: Vec<&str> = sources.iter().map(|s| s.source.detail.as_str()).collect();
         let batch = self.batch;
+        // The text columns stay empty: the frame in `record` holds both (V5).
         self.tx.execute(
-            "INSERT INTO sources (id, paper_id, content_hash, format, file, line, record_index, raw, fields, rule, score, detail, batch_id)
-             SELECT t.*, $13 FROM unnest($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::BIGINT[],
-                                         $7::BIGINT[], $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::FLOAT8[], $12::TEXT[]) AS t",
-            &[&ids, &papers, &hashes, &formats, &files, &lines, &indexes, &raws, &fields, &rules, &scores, &details, &batch],
+            "INSERT INTO sources (id, paper_id, content_hash, format, file, line, record_index, record, rule, score, detail, batch_id, raw, fields)
+             SELECT t.*, $12, '', '' FROM unnest($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::BIGINT[],
+                                         $7::BIGINT[], $8::BYTEA[], $9::TEXT[], $10::FLOAT8[], $11::TEXT[]) AS t",
+            &[&ids, &papers, &hashes, &formats, &files, &lines, &indexes, &records, &rules, &scores, &details, &batch],
         )?;
         Ok(())
     }
@@ -419,27 +423,27 @@ impl WriteTx for PgWriteTx<'_> {
     }
 
     fn insert_source(&mut self, s: &NewSource<'_>) -> Result<SourceId> {
-        let fields =
-            serde_json::to_string(&s.record.fields).map_err(|source| StoreError::Corrupt {
-                what: "source fields",
-                source,
-            })?;
         let next = self.next_ids()?;
         let id = next.source;
         next.source += 1;
+        let batch_id = self.batch;
         self.pending.sources.push(PendingSource {
-            id,
-            paper_id: s.paper_id,
+            source: StoredSource {
+                id,
+                paper_id: s.paper_id,
+                format: s.record.format,
+                file: s.record.file.clone(),
+                line: s.record.line,
+                index: s.record.index,
+                raw: s.record.raw.clone(),
+                fields: s.record.fields.clone(),
+                rule: s.rule.to_string(),
+                score: s.score,
+                detail: s.detail.to_string(),
+                batch_id,
+            },
             content_hash: s.content_hash.to_string(),
-            format: s.record.format.name(),
-            file: s.record.file.clone(),
-            line: s.record.line as i64,
-            record_index: s.record.index as i64,
-            raw: s.record.raw.clone(),
-            fields,
-            rule: s.rule.to_string(),
-            score: s.score,
-            detail: s.detail.to_string(),
+            record: s.packed.as_bytes().to_vec(),
         });
         self.hashes.insert(s.content_hash.to_string(), true);
         if self.pending.sources.len() >= FLUSH_ROWS {
@@ -457,8 +461,22 @@ impl WriteTx for PgWriteTx<'_> {
     }
 
     fn sources_of(&mut self, paper: PaperId) -> Result<Vec<StoredSource>> {
-        self.flush()?;
-        self.tx.sources_of(paper)
+        // Flushed rows from the database, buffered ones from the buffer: a
+        // merge no longer sends the buffer first. Buffered ids are the
+        // larger, so the result stays in id order.
+        let mut sources = if self.pending.reserved_here(paper) {
+            Vec::new()
+        } else {
+            self.tx.sources_of(paper)?
+        };
+        sources.extend(
+            self.pending
+                .sources
+                .iter()
+                .filter(|s| s.source.paper_id == paper)
+                .map(|s| s.source.clone()),
+        );
+        Ok(sources)
     }
 
     fn save_paper(&mut self, paper: &Paper, match_keys: &[(u8, i64)]) -> Result<()> {
@@ -482,7 +500,15 @@ impl WriteTx for PgWriteTx<'_> {
     }
 
     fn paper_author_ids(&mut self, paper: PaperId) -> Result<Vec<i64>> {
-        self.flush()?;
+        if let Some(&slot) = self.pending.paper_slot.get(&paper) {
+            let pending = &self.pending.papers[slot];
+            match &pending.saved {
+                Some(saved) => return Ok(saved.authors.clone()),
+                None if !pending.in_database => return Ok(Vec::new()),
+                None => {}
+            }
+        }
+        // Nothing buffered changes this paper's authors: the database has them.
         Ok(self
             .tx
             .query(
