@@ -37,6 +37,25 @@ fn record(raw: &str) -> SourceRecord {
     }
 }
 
+/// Stores `raw` as a new source of `paper`, its content hash `hash`.
+fn insert_record(
+    tx: &mut dyn paperdex_store::WriteTx,
+    paper: PaperId,
+    raw: &str,
+    hash: &str,
+) -> paperdex_store::Result<i64> {
+    let rec = record(raw);
+    tx.insert_source(&NewSource {
+        paper_id: paper,
+        content_hash: hash,
+        record: &rec,
+        packed: &PackedRecord::pack(&rec.raw, &rec.fields),
+        rule: "new",
+        score: 0.0,
+        detail: "",
+    })
+}
+
 /// One batch storing one paper with one source; `hash` is its content hash.
 fn add_paper(
     store: &dyn Store,
@@ -47,16 +66,7 @@ fn add_paper(
 ) -> paperdex_store::Result<i64> {
     store.write("test", &mut |tx| {
         let id = tx.new_paper()?;
-        let rec = record(raw);
-        tx.insert_source(&NewSource {
-            paper_id: id,
-            content_hash: hash,
-            record: &rec,
-            packed: &PackedRecord::pack(&rec.raw, &rec.fields),
-            rule: "new",
-            score: 0.0,
-            detail: "",
-        })?;
+        insert_record(tx, id, raw, hash)?;
         let paper = Paper {
             id,
             title: raw.into(),
@@ -143,18 +153,8 @@ fn a_batch_reads_its_buffered_sources_and_authors_and_old_unpacked_rows_still_re
             let fresh = tx.new_paper()?;
             assert!(tx.sources_of(fresh)?.is_empty());
             assert!(tx.paper_author_ids(fresh)?.is_empty());
-            for (paper, raw, hash) in [(fresh, "fresh", "h2"), (first, "again", "h3")] {
-                let rec = record(raw);
-                tx.insert_source(&NewSource {
-                    paper_id: paper,
-                    content_hash: hash,
-                    record: &rec,
-                    packed: &PackedRecord::pack(&rec.raw, &rec.fields),
-                    rule: "new",
-                    score: 0.0,
-                    detail: "",
-                })?;
-            }
+            insert_record(tx, fresh, "fresh", "h2")?;
+            insert_record(tx, first, "again", "h3")?;
             // Buffered, not yet sent: both are read back, after the stored ones.
             let raws = |sources: Vec<paperdex_store::StoredSource>| {
                 sources.into_iter().map(|s| s.raw).collect::<Vec<_>>()
