@@ -117,10 +117,13 @@
 //! | 1M | 3.7 s | 1627 B | 165 ms | 13.2 / 14.9 ms | 20.7 / 24.8 ms | 0.9975 |
 //!
 //! The table predates the rerank floor of 600 (it was 200), which moves the
-//! 20k and 100k rows only: on `paperdex bench scale --papers 100000`
-//! (91,569 vectors mixed from 1.8k real ones, 200 title queries) recall@10
-//! rose from 0.962 to 0.993 with it, and semantic search p50 was 17.0 ms
-//! with it against 17.1 ms without, end to end (one run each, alternated, machine shared with a build).
+//! 20k and 100k rows only. Re-measured at 100k on 2026-12-07 (2 cores shared
+//! with a test run): the old 800/200 took 1.005 ms CPU p50 at recall@10
+//! 0.996, the new default 2400/600 1.106 ms at 0.999. On crowded data the
+//! floor matters more: `paperdex bench scale --papers 100000` (91,569
+//! vectors mixed from 1.8k real ones, 200 title queries) went from recall@10
+//! 0.962 to 0.993, semantic search p50 17.0 ms with it against 17.1 ms
+//! without, end to end.
 //!
 //! With a filter allowing one id in ten, the approximate search takes 20–40%
 //! longer and its recall@10 (against the exact filtered top 10) is 0.989 at
