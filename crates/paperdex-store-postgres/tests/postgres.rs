@@ -178,8 +178,7 @@ fn a_batch_reads_its_buffered_sources_and_authors_and_old_unpacked_rows_still_re
             Ok(())
         })
         .unwrap();
-    let fresh = store.list_papers(&Default::default()).unwrap();
-    assert_eq!(fresh.len(), 2);
+    assert_eq!(store.list_papers(&Default::default()).unwrap().len(), 2);
     assert_eq!(store.sources(first).unwrap().len(), 3);
 }
 
