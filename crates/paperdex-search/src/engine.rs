@@ -410,6 +410,7 @@ impl Engine {
         let stats = self.store.stats()?;
         let total =
             (stats.papers as usize).saturating_sub(self.store.embedding_count(&model)? as usize);
+        self.store.begin_vector_load(total as u64)?;
         let mut done = 0;
         progress(0, total);
         loop {
@@ -435,6 +436,9 @@ impl Engine {
             done += items.len();
             progress(done, total.max(done));
         }
+        // Also when nothing was pending: it rebuilds an index that an
+        // interrupted bulk load left dropped.
+        self.store.ensure_vector_index()?;
         Ok(done)
     }
 

@@ -274,15 +274,8 @@ fn embeddings_live_in_a_vector_column_and_are_redone_when_a_paper_changes() {
     assert_eq!(store.embedding_count("m").unwrap(), 1);
 }
 
-#[test]
-fn minilm_sized_vectors_are_served_by_the_hnsw_index() {
-    let url = TestServer::shared().fresh_database();
-    let store = PostgresStore::open(&url).unwrap();
-    add_paper(&store, "first", "h1", None, false).unwrap();
-    let id = store.papers_needing_embedding("m", 1).unwrap()[0].0.id;
-    let v: Vec<f32> = (0..384).map(|i| (i as f32).sin()).collect();
-    store.put_embeddings("m", &[(id, 1, v)]).unwrap();
-    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+/// Whether the query plan of a nearest-neighbour search uses the HNSW index.
+fn hnsw_serves_nearest_neighbours(client: &mut postgres::Client) -> bool {
     client.batch_execute("SET enable_seqscan = off").unwrap();
     let plan: Vec<String> = client
         .query(
@@ -294,10 +287,65 @@ fn minilm_sized_vectors_are_served_by_the_hnsw_index() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert!(
-        plan.iter().any(|l| l.contains("embeddings_hnsw_384")),
-        "{plan:#?}"
-    );
+    plan.iter()
+        .any(|l: &String| l.contains("embeddings_hnsw_384"))
+}
+
+fn hnsw_index_exists(client: &mut postgres::Client) -> bool {
+    client
+        .query_one("SELECT to_regclass('embeddings_hnsw_384') IS NOT NULL", &[])
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+fn minilm_sized_vectors_are_served_by_the_hnsw_index() {
+    let url = TestServer::shared().fresh_database();
+    let store = PostgresStore::open(&url).unwrap();
+    add_paper(&store, "first", "h1", None, false).unwrap();
+    let id = store.papers_needing_embedding("m", 1).unwrap()[0].0.id;
+    let v: Vec<f32> = (0..384).map(|i| (i as f32).sin()).collect();
+    store.put_embeddings("m", &[(id, 1, v)]).unwrap();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    assert!(hnsw_serves_nearest_neighbours(&mut client));
+}
+
+#[test]
+fn a_bulk_vector_load_drops_the_hnsw_index_and_builds_it_again() {
+    let url = TestServer::shared().fresh_database();
+    let store = PostgresStore::open(&url).unwrap();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    add_paper(&store, "first", "h1", None, false).unwrap();
+    add_paper(&store, "second", "h2", None, false).unwrap();
+    // A small load keeps the index current.
+    assert!(!store.begin_vector_load(10).unwrap());
+    assert!(hnsw_index_exists(&mut client));
+
+    assert!(store.begin_vector_load(1_000_000).unwrap());
+    assert!(!hnsw_index_exists(&mut client));
+    let items: Vec<(PaperId, i64, Vec<f32>)> = store
+        .papers_needing_embedding("m", 10)
+        .unwrap()
+        .into_iter()
+        .map(|(p, batch)| {
+            (
+                p.id,
+                batch,
+                (0..384).map(|i| (i as f32 * p.id as f32).sin()).collect(),
+            )
+        })
+        .collect();
+    store.put_embeddings("m", &items).unwrap();
+    // A load that died before building it: whoever opens the library next
+    // and finishes a load (even an empty one) builds it.
+    drop(store);
+    let store = PostgresStore::open(&url).unwrap();
+    store.ensure_vector_index().unwrap();
+    assert!(hnsw_serves_nearest_neighbours(&mut client));
+    // Present: nothing to do.
+    store.ensure_vector_index().unwrap();
+    assert!(hnsw_index_exists(&mut client));
+    assert_eq!(store.embedding_count("m").unwrap(), 2);
 }
 
 #[test]

@@ -156,6 +156,20 @@ pub trait Store: Send + Sync {
     /// re-embedding raises its batch), so a reader that loaded them can tell
     /// when to load again.
     fn embeddings_fingerprint(&self, model: &str) -> Result<(u64, i64)>;
+    /// Told before one run stores `incoming` embeddings (`paperdex embed`
+    /// after `ingest --no-embed`, say). A backend whose vector index costs
+    /// less to build once than to keep current vector by vector (pgvector's
+    /// HNSW) may drop it here; returns true when it did. The run then calls
+    /// [`Store::ensure_vector_index`].
+    fn begin_vector_load(&self, incoming: u64) -> Result<bool> {
+        let _ = incoming;
+        Ok(false)
+    }
+    /// Builds the vector index if it is missing: after a bulk load, or after
+    /// a run that dropped it and died. A cheap check when it exists.
+    fn ensure_vector_index(&self) -> Result<()> {
+        Ok(())
+    }
     /// Stores a value of the user's own data (stars, follows, digest state).
     fn put_user_item(&self, kind: &str, key: &str, value: &str) -> Result<()>;
     /// Removes a value of the user's own data; true when it existed.
