@@ -12,8 +12,10 @@ use std::path::Path;
 use std::time::Duration;
 use tracing::info;
 
+mod tx_thread;
 mod write_tx;
 
+use tx_thread::TxThread;
 use write_tx::PgWriteTx;
 
 mod embedded {
@@ -380,11 +382,28 @@ impl Store for PostgresStore {
                 &[&label],
             )?
             .get(0);
-        let mut wtx = PgWriteTx::new(tx, batch);
-        // On error `wtx` drops here and its transaction rolls back, buffered
-        // writes with it.
-        f(&mut wtx)?;
-        wtx.commit()?;
+        // Lookups of committed rows go over a second connection, so they do
+        // not queue behind this batch's writes (see `write_tx`).
+        let mut reader = self.conn()?;
+        let Conn {
+            client: reader_client,
+            statements: reader_statements,
+        } = &mut *reader;
+        let committed = Tx {
+            tx: reader_client
+                .build_transaction()
+                .read_only(true)
+                .start()
+                .map_err(db_err)?,
+            statements: reader_statements,
+        };
+        std::thread::scope(|scope| {
+            let mut wtx = PgWriteTx::new(TxThread::spawn(scope, tx), committed, batch);
+            // On error `wtx` drops here, its thread ends and the
+            // transaction rolls back, buffered writes with it.
+            f(&mut wtx)?;
+            wtx.commit()
+        })?;
         Ok(batch)
     }
 
