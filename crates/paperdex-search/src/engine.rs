@@ -412,12 +412,16 @@ impl Engine {
             (stats.papers as usize).saturating_sub(self.store.embedding_count(&model)? as usize);
         self.store.begin_vector_load(total as u64)?;
         let mut done = 0;
+        let mut after: PaperId = 0;
         progress(0, total);
         loop {
-            let pending = self.store.papers_needing_embedding(&model, EMBED_CHUNK)?;
-            if pending.is_empty() {
+            let pending = self
+                .store
+                .papers_needing_embedding(&model, after, EMBED_CHUNK)?;
+            let Some((last, _)) = pending.last() else {
                 break;
-            }
+            };
+            after = last.id;
             let texts: Vec<String> = pending.iter().map(|(p, _)| embedding_text(p)).collect();
             let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
             let vectors = embedder.embed(&refs)?;

@@ -683,14 +683,19 @@ impl Store for PostgresStore {
         })
     }
 
-    fn papers_needing_embedding(&self, model: &str, limit: usize) -> Result<Vec<(Paper, i64)>> {
+    fn papers_needing_embedding(
+        &self,
+        model: &str,
+        after: PaperId,
+        limit: usize,
+    ) -> Result<Vec<(Paper, i64)>> {
         self.read(|tx| {
             tx.query(
                 "SELECT p.data, p.updated_batch FROM papers p
                  LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model = $1
-                 WHERE e.paper_id IS NULL OR e.batch < p.updated_batch
+                 WHERE p.id > $3 AND (e.paper_id IS NULL OR e.batch < p.updated_batch)
                  ORDER BY p.id LIMIT $2",
-                &[&model, &(limit as i64)],
+                &[&model, &(limit as i64), &after],
             )?
             .iter()
             .map(|r| Ok((paper_from_json(r.get(0))?, r.get(1))))

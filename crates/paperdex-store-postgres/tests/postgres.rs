@@ -244,15 +244,21 @@ fn a_batch_waiting_for_the_lock_gets_a_later_id_than_the_open_one() {
 fn embeddings_live_in_a_vector_column_and_are_redone_when_a_paper_changes() {
     let store = store();
     add_paper(&store, "first", "h1", None, false).unwrap();
-    let pending = store.papers_needing_embedding("m", 10).unwrap();
+    let pending = store.papers_needing_embedding("m", 0, 10).unwrap();
     assert_eq!(pending.len(), 1);
     let (paper, batch) = &pending[0];
     store
         .put_embeddings("m", &[(paper.id, *batch, vec![0.5, -0.25])])
         .unwrap();
-    assert!(store.papers_needing_embedding("m", 10).unwrap().is_empty());
+    assert!(store
+        .papers_needing_embedding("m", 0, 10)
+        .unwrap()
+        .is_empty());
     assert_eq!(
-        store.papers_needing_embedding("other", 10).unwrap().len(),
+        store
+            .papers_needing_embedding("other", 0, 10)
+            .unwrap()
+            .len(),
         1
     );
     let mut seen = Vec::new();
@@ -270,7 +276,7 @@ fn embeddings_live_in_a_vector_column_and_are_redone_when_a_paper_changes() {
             tx.save_paper(&p, &[])
         })
         .unwrap();
-    assert_eq!(store.papers_needing_embedding("m", 10).unwrap().len(), 1);
+    assert_eq!(store.papers_needing_embedding("m", 0, 10).unwrap().len(), 1);
     assert_eq!(store.embedding_count("m").unwrap(), 1);
 }
 
@@ -303,7 +309,7 @@ fn minilm_sized_vectors_are_served_by_the_hnsw_index() {
     let url = TestServer::shared().fresh_database();
     let store = PostgresStore::open(&url).unwrap();
     add_paper(&store, "first", "h1", None, false).unwrap();
-    let id = store.papers_needing_embedding("m", 1).unwrap()[0].0.id;
+    let id = store.papers_needing_embedding("m", 0, 1).unwrap()[0].0.id;
     let v: Vec<f32> = (0..384).map(|i| (i as f32).sin()).collect();
     store.put_embeddings("m", &[(id, 1, v)]).unwrap();
     let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
@@ -324,7 +330,7 @@ fn a_bulk_vector_load_drops_the_hnsw_index_and_builds_it_again() {
     assert!(store.begin_vector_load(1_000_000).unwrap());
     assert!(!hnsw_index_exists(&mut client));
     let items: Vec<(PaperId, i64, Vec<f32>)> = store
-        .papers_needing_embedding("m", 10)
+        .papers_needing_embedding("m", 0, 10)
         .unwrap()
         .into_iter()
         .map(|(p, batch)| {

@@ -856,15 +856,20 @@ impl Store for SqliteStore {
         })
     }
 
-    fn papers_needing_embedding(&self, model: &str, limit: usize) -> Result<Vec<(Paper, i64)>> {
+    fn papers_needing_embedding(
+        &self,
+        model: &str,
+        after: PaperId,
+        limit: usize,
+    ) -> Result<Vec<(Paper, i64)>> {
         self.read(|tx| {
             let mut stmt = tx.prepare_cached(
                 "SELECT p.data, p.updated_batch FROM papers p
                  LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model = ?1
-                 WHERE e.paper_id IS NULL OR e.batch < p.updated_batch
+                 WHERE p.id > ?3 AND (e.paper_id IS NULL OR e.batch < p.updated_batch)
                  ORDER BY p.id LIMIT ?2",
             )?;
-            let rows = stmt.query_map(params![model, limit as i64], |r| {
+            let rows = stmt.query_map(params![model, limit as i64, after], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
             })?;
             let mut out = Vec::new();
@@ -1370,17 +1375,28 @@ mod tests {
     fn embeddings_are_redone_when_a_paper_changes() {
         let (_dir, store) = store();
         add_paper(&store, "first", false).unwrap();
-        let pending = store.papers_needing_embedding("m", 10).unwrap();
+        let pending = store.papers_needing_embedding("m", 0, 10).unwrap();
         assert_eq!(pending.len(), 1);
         let (paper, batch) = &pending[0];
         store
             .put_embeddings("m", &[(paper.id, *batch, vec![0.5, -0.25])])
             .unwrap();
-        assert!(store.papers_needing_embedding("m", 10).unwrap().is_empty());
+        assert!(store
+            .papers_needing_embedding("m", 0, 10)
+            .unwrap()
+            .is_empty());
         assert_eq!(
-            store.papers_needing_embedding("other", 10).unwrap().len(),
+            store
+                .papers_needing_embedding("other", 0, 10)
+                .unwrap()
+                .len(),
             1
         );
+        // Paging: nothing above the only paper's id.
+        assert!(store
+            .papers_needing_embedding("other", paper.id, 10)
+            .unwrap()
+            .is_empty());
         let mut seen = Vec::new();
         store
             .for_each_embedding("m", &mut |id, v| seen.push((id, v.to_vec())))
@@ -1397,7 +1413,7 @@ mod tests {
                 tx.save_paper(&p, &[])
             })
             .unwrap();
-        assert_eq!(store.papers_needing_embedding("m", 10).unwrap().len(), 1);
+        assert_eq!(store.papers_needing_embedding("m", 0, 10).unwrap().len(), 1);
         assert_eq!(store.embedding_count("m").unwrap(), 1);
     }
 

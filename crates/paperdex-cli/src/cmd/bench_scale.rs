@@ -412,11 +412,13 @@ fn attach_vectors(
         .map(|(i, r)| (normalize_title(&r.title), i))
         .collect();
     let mut stored = 0;
+    let mut after = 0;
     loop {
-        let pending = store.papers_needing_embedding(model, 20_000)?;
-        if pending.is_empty() {
+        let pending = store.papers_needing_embedding(model, after, 20_000)?;
+        let Some((last, _)) = pending.last() else {
             break;
-        }
+        };
+        after = last.id;
         let mut items = Vec::with_capacity(pending.len());
         for (paper, batch) in &pending {
             let Some(&i) = by_title.get(&normalize_title(&paper.title)) else {
