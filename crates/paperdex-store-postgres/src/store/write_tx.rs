@@ -54,7 +54,7 @@ pub(super) struct PgWriteTx<'s, 'c> {
     /// Papers this batch created: nothing of them is committed.
     created: HashSet<PaperId>,
     /// Sources this batch wrote, by paper, in id order.
-    written_sources: HashMap<PaperId, Vec<WrittenSource>>,
+    written_sources: HashMap<PaperId, Vec<Arc<WrittenSource>>>,
     /// Authors of each paper this batch saved, as last saved.
     saved_authors: HashMap<PaperId, Vec<i64>>,
     /// Authors this batch made, by family key, in id order.
@@ -115,24 +115,22 @@ struct SavedPaper {
     keys: Vec<u8>,
 }
 
-/// A buffered source: its row without the record's text and fields, its
-/// hash, and its packed frame, which holds them and is what is stored.
+/// A buffered source: what this batch keeps of it, and its content hash.
 struct PendingSource {
-    source: StoredSource,
+    written: Arc<WrittenSource>,
     content_hash: String,
-    record: Arc<[u8]>,
 }
 
-/// A source this batch wrote, as [`WriteTx::sources_of`] needs it: the row
-/// without text and fields, which its frame gives back.
+/// A source this batch wrote: its row without the record's text and
+/// fields, and its packed frame, which holds them and is what is stored.
 struct WrittenSource {
     source: StoredSource,
-    record: Arc<[u8]>,
+    record: Vec<u8>,
 }
 
 impl WrittenSource {
     fn unpack(&self) -> Result<StoredSource> {
-        let (raw, fields) = PackedRecord::from_bytes(self.record.to_vec())
+        let (raw, fields) = PackedRecord::from_bytes(self.record.clone())
             .unpack()
             .map_err(|source| StoreError::CorruptSource {
                 id: self.source.id,
@@ -338,17 +336,21 @@ fn insert_sources(tx: &mut Tx<'_>, batch: i64, sources: &[PendingSource]) -> Res
     if sources.is_empty() {
         return Ok(());
     }
-    let ids: Vec<i64> = sources.iter().map(|s| s.source.id).collect();
-    let papers: Vec<i64> = sources.iter().map(|s| s.source.paper_id).collect();
     let hashes: Vec<&str> = sources.iter().map(|s| s.content_hash.as_str()).collect();
-    let formats: Vec<&str> = sources.iter().map(|s| s.source.format.name()).collect();
-    let files: Vec<&str> = sources.iter().map(|s| s.source.file.as_str()).collect();
-    let lines: Vec<i64> = sources.iter().map(|s| s.source.line as i64).collect();
-    let indexes: Vec<i64> = sources.iter().map(|s| s.source.index as i64).collect();
-    let records: Vec<&[u8]> = sources.iter().map(|s| &*s.record).collect();
-    let rules: Vec<&str> = sources.iter().map(|s| s.source.rule.as_str()).collect();
-    let scores: Vec<f64> = sources.iter().map(|s| s.source.score).collect();
-    let details: Vec<&str> = sources.iter().map(|s| s.source.detail.as_str()).collect();
+    let records: Vec<&[u8]> = sources
+        .iter()
+        .map(|s| s.written.record.as_slice())
+        .collect();
+    let rows: Vec<&StoredSource> = sources.iter().map(|s| &s.written.source).collect();
+    let ids: Vec<i64> = rows.iter().map(|s| s.id).collect();
+    let papers: Vec<i64> = rows.iter().map(|s| s.paper_id).collect();
+    let formats: Vec<&str> = rows.iter().map(|s| s.format.name()).collect();
+    let files: Vec<&str> = rows.iter().map(|s| s.file.as_str()).collect();
+    let lines: Vec<i64> = rows.iter().map(|s| s.line as i64).collect();
+    let indexes: Vec<i64> = rows.iter().map(|s| s.index as i64).collect();
+    let rules: Vec<&str> = rows.iter().map(|s| s.rule.as_str()).collect();
+    let scores: Vec<f64> = rows.iter().map(|s| s.score).collect();
+    let details: Vec<&str> = rows.iter().map(|s| s.detail.as_str()).collect();
     // The text columns stay empty: the frame in `record` holds both (V5).
     tx.execute(
         "INSERT INTO sources (id, paper_id, content_hash, format, file, line, record_index, record, rule, score, detail, batch_id, raw, fields)
@@ -505,18 +507,17 @@ impl<'s, 'c: 's> WriteTx for PgWriteTx<'s, 'c> {
             detail: s.detail.to_string(),
             batch_id: self.batch,
         };
-        let record: Arc<[u8]> = s.packed.as_bytes().into();
+        let written = Arc::new(WrittenSource {
+            source,
+            record: s.packed.as_bytes().to_vec(),
+        });
         self.written_sources
             .entry(s.paper_id)
             .or_default()
-            .push(WrittenSource {
-                source: source.clone(),
-                record: Arc::clone(&record),
-            });
+            .push(Arc::clone(&written));
         self.pending.sources.push(PendingSource {
-            source,
+            written,
             content_hash: s.content_hash.to_string(),
-            record,
         });
         self.hashes.insert(s.content_hash.to_string(), true);
         if self.pending.sources.len() >= FLUSH_ROWS {
