@@ -207,6 +207,22 @@ impl<'s, 'c: 's> PgWriteTx<'s, 'c> {
         &mut self.pending.papers[slot]
     }
 
+    /// Caches `family`'s complete member list: its `committed` members,
+    /// then those this batch made (higher ids, so id order holds).
+    fn remember_family(
+        &mut self,
+        family: String,
+        mut committed: Vec<(i64, String)>,
+    ) -> &Vec<(i64, String)> {
+        if let Some(new) = self.new_family_members.get(&family) {
+            committed.extend(new.iter().cloned());
+        }
+        self.families
+            .entry(family)
+            .insert_entry(committed)
+            .into_mut()
+    }
+
     /// Queues the buffered writes, parents before the rows that refer to
     /// them, and returns without waiting for them.
     fn flush(&mut self) -> Result<()> {
@@ -460,12 +476,8 @@ impl<'s, 'c: 's> WriteTx for PgWriteTx<'s, 'c> {
                     list.push((r.get(1), r.get(2)));
                 }
             }
-            for (family, mut list) in lists {
-                // This batch's authors have the higher ids: id order holds.
-                if let Some(new) = self.new_family_members.get(&family) {
-                    list.extend(new.iter().cloned());
-                }
-                self.families.insert(family, list);
+            for (family, committed) in lists {
+                self.remember_family(family, committed);
             }
         }
         Ok(())
@@ -605,7 +617,7 @@ impl<'s, 'c: 's> WriteTx for PgWriteTx<'s, 'c> {
         if let Some(list) = self.families.get(family_key) {
             return Ok(list.clone());
         }
-        let mut list: Vec<(i64, String)> = self
+        let committed: Vec<(i64, String)> = self
             .committed
             .query(
                 "SELECT id, name FROM authors WHERE family_key = $1 ORDER BY id",
@@ -614,11 +626,9 @@ impl<'s, 'c: 's> WriteTx for PgWriteTx<'s, 'c> {
             .iter()
             .map(|r| (r.get(0), r.get(1)))
             .collect();
-        if let Some(new) = self.new_family_members.get(family_key) {
-            list.extend(new.iter().cloned());
-        }
-        self.families.insert(family_key.to_string(), list.clone());
-        Ok(list)
+        Ok(self
+            .remember_family(family_key.to_string(), committed)
+            .clone())
     }
 
     fn coauthor_keys(&mut self, author: i64) -> Result<Vec<String>> {
