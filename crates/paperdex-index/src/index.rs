@@ -32,6 +32,7 @@ use crate::schema::{
     build_schema, exact_analyzer, normalize_exact, register_analyzers, text_analyzer, Fields, ID,
     SCHEMA_VERSION, YEAR,
 };
+use crate::term_union::TermUnionQuery;
 
 /// The writer's memory budget, split between its threads (at most one per
 /// core, at least 15 MB each). Segments are flushed when it fills up.
@@ -664,8 +665,8 @@ impl TextIndex {
             }
         }
         match self.text_query(q) {
-            // Alone, the text query stays a flat union of term queries,
-            // which tantivy runs with block-max WAND.
+            // Alone, the words stay a union of term queries, which tantivy
+            // runs with block-max WAND (see `TermUnionQuery`).
             Some(text) if clauses.is_empty() => Compiled::Ranked(text),
             Some(text) => {
                 clauses.push((Occur::Must, text));
@@ -692,20 +693,25 @@ impl TextIndex {
             }
         }
         let mut seen = HashSet::new();
+        let mut terms = Vec::new();
         for word in &q.terms {
             for (_, token) in analyze(&self.analyzer, word) {
                 if !seen.insert(token.clone()) {
                     continue;
                 }
                 for (field, boost) in self.fields.boosted_text() {
-                    clauses.push((Occur::Should, boosted(term_query(field, &token), boost)));
+                    terms.push((Term::from_field_text(field, &token), boost));
                 }
             }
         }
-        if clauses.is_empty() {
-            None
-        } else {
-            Some(Box::new(BooleanQuery::new(clauses)))
+        let words = (!terms.is_empty()).then(|| Box::new(TermUnionQuery::new(terms)));
+        match (clauses.is_empty(), words) {
+            (true, None) => None,
+            (true, Some(words)) => Some(words),
+            (false, words) => {
+                clauses.extend(words.map(|w| (Occur::Should, w as Box<dyn Query>)));
+                Some(Box::new(BooleanQuery::new(clauses)))
+            }
         }
     }
 

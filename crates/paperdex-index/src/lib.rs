@@ -33,6 +33,7 @@ mod error;
 mod index;
 mod query;
 mod schema;
+mod term_union;
 
 pub use error::{IndexError, QueryError};
 pub use index::{Hit, IndexDoc, IndexState, MatchCount, Snippet, TextIndex};

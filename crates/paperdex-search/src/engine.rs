@@ -483,12 +483,17 @@ impl Engine {
     pub fn search_ids(&self, req: &SearchRequest) -> Result<RankedIds, SearchError> {
         let mut query = parse_query(&req.query)?;
         merge_filters(&mut query.filters, &req.filters);
-        let depth = (req.offset + req.k).max(FUSION_DEPTH);
         let has_text = !query.text().trim().is_empty();
         let mode = if has_text {
             req.mode
         } else {
             SearchMode::Lexical
+        };
+        // Only fusion needs each ranking deeper than the page: block-max WAND
+        // skips far more documents when it keeps 10 hits than 100.
+        let depth = match mode {
+            SearchMode::Hybrid => (req.offset + req.k).max(FUSION_DEPTH),
+            SearchMode::Lexical | SearchMode::Semantic => req.offset + req.k,
         };
         let lexical = match mode {
             SearchMode::Lexical | SearchMode::Hybrid => self
