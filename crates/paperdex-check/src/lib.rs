@@ -180,6 +180,13 @@ pub fn check(
         problems: Vec::new(),
     };
     check_store(store, &mut report)?;
+    if store.vector_index_missing()? {
+        report.problem(
+            Part::Embeddings,
+            Severity::Pending,
+            "the store's vector index (pgvector HNSW) is missing, as a bulk vector load that did not finish leaves it: --repair or the next paperdex embed builds it",
+        );
+    }
     check_text_index(data_dir, store, sample, &mut report)?;
     if let Some(model) = model {
         check_embeddings(store, model, &mut report)?;
@@ -404,8 +411,9 @@ fn check_embeddings(
 
 /// Rebuilds what is derived and was found wrong in `report`: the full-text
 /// index (opening `engine` already rebuilt an unusable one and caught up a
-/// lagging one; a disagreeing one is rebuilt here), damaged vectors
-/// (deleted, then embedded again) and missing or outdated embeddings.
+/// lagging one; a disagreeing one is rebuilt here), the store's vector index
+/// when missing, damaged vectors (deleted, then embedded again) and missing
+/// or outdated embeddings.
 /// Returns what was done, in words.
 pub fn repair(engine: &Engine, report: &Report) -> Result<Vec<String>, CheckError> {
     let mut done = Vec::new();
@@ -419,6 +427,10 @@ pub fn repair(engine: &Engine, report: &Report) -> Result<Vec<String>, CheckErro
         done.push(format!("rebuilt the full-text index ({n} papers)"));
     } else if report.problems.iter().any(|p| p.part == Part::TextIndex) {
         done.push("brought the full-text index up to date".into());
+    }
+    if engine.store().vector_index_missing()? {
+        engine.store().ensure_vector_index()?;
+        done.push("built the store's vector index".into());
     }
     if let Some(embedder) = engine.embedder() {
         let deleted = engine

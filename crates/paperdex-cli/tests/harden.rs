@@ -13,7 +13,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use util::{repo_root, seed_listings, shared_corpus, Library, Output};
+use util::{repo_root, seed_listings, shared_corpus, Backend, Library, Output};
 
 /// A model directory that does not exist: commands run without the model
 /// (fast), and `check` skips embeddings.
@@ -696,4 +696,59 @@ fn hostile_files_get_errors_naming_file_and_line_and_the_rest_ingests() {
     );
     let (report, code) = check(&lib, &["--model-dir", NO_MODEL]);
     assert_eq!(code, Some(0), "{report}");
+}
+
+#[test]
+fn check_on_postgresql_reports_what_is_wrong_and_repair_builds_the_vector_index() {
+    let seeds = seed_listings();
+    let mut args = vec!["--model-dir", NO_MODEL, "ingest", "--no-embed"];
+    args.extend(seeds.iter().map(|p| p.to_str().unwrap()));
+    let lib = Library::on(Backend::Postgres);
+    lib.run_ok(&args);
+    let (report, code) = check(&lib, &["--model-dir", NO_MODEL]);
+    assert_eq!(code, Some(0), "{report}");
+    // The digest is the content's: the same files in another database give it.
+    let twin = Library::on(Backend::Postgres);
+    twin.run_ok(&args);
+    assert_eq!(
+        check(&twin, &["--model-dir", NO_MODEL]).0["digest"],
+        report["digest"]
+    );
+
+    let mut db = postgres::Client::connect(lib.store_url().unwrap(), postgres::NoTls).unwrap();
+    // What a bulk vector load that died leaves behind.
+    db.batch_execute("DROP INDEX embeddings_hnsw_384").unwrap();
+    let (report, code) = check(&lib, &["--model-dir", NO_MODEL]);
+    assert_eq!(code, Some(1), "{report}");
+    let pending = problems(&report, "pending");
+    assert!(
+        pending.iter().any(|p| p.contains("vector index")),
+        "{pending:?}"
+    );
+    let (report, code) = check(&lib, &["--model-dir", NO_MODEL, "--repair"]);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(
+        report["repaired"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().contains("vector index")),
+        "{report}"
+    );
+    let rebuilt: bool = db
+        .query_one("SELECT to_regclass('embeddings_hnsw_384') IS NOT NULL", &[])
+        .unwrap()
+        .get(0);
+    assert!(rebuilt);
+
+    // A paper whose records are gone is damage no repair can mend.
+    db.batch_execute("DELETE FROM sources WHERE paper_id = (SELECT MIN(id) FROM papers)")
+        .unwrap();
+    let (report, code) = check(&lib, &["--model-dir", NO_MODEL]);
+    assert_eq!(code, Some(1), "{report}");
+    let errors = problems(&report, "error");
+    assert!(
+        errors.iter().any(|e| e.contains("no source record")),
+        "{errors:?}"
+    );
 }

@@ -1,9 +1,9 @@
 use crate::pool::{cached, db_err, Conn, Manager};
 use paperdex_model::{normalize_doi, ArxivId, Format, Paper, PaperId, PersonName};
 use paperdex_store::{
-    unpack_keys, AuthorInfo, AuthorSummary, BatchInfo, Collaborator, GeneratedTldr, NewTopicSet,
-    PackedRecord, PaperBatches, PaperFilter, Result, Stats, Store, StoreError, StoredSource, Topic,
-    TopicSet, UserItem, WriteTx,
+    unpack_keys, AuthorInfo, AuthorSummary, BatchInfo, Collaborator, EmbeddingHealth,
+    GeneratedTldr, NewTopicSet, PackedRecord, PaperBatches, PaperFilter, Result, Stats, Store,
+    StoreError, StoredSource, Topic, TopicSet, UserItem, WriteTx,
 };
 use postgres::types::ToSql;
 use postgres::{IsolationLevel, NoTls, Row, Statement, Transaction};
@@ -12,6 +12,7 @@ use std::path::Path;
 use std::time::Duration;
 use tracing::info;
 
+mod maintenance;
 mod tx_thread;
 mod write_tx;
 
@@ -745,11 +746,7 @@ impl Store for PostgresStore {
             // Two loads finishing at once build it once: the second waits
             // here, then finds it.
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&VECTOR_INDEX_LOCK])?;
-            if tx
-                .query_opt("SELECT to_regclass($1::text)::text", &[&HNSW_INDEX])?
-                .and_then(|r| r.get::<_, Option<String>>(0))
-                .is_some()
-            {
+            if !maintenance::vector_index_missing_in(tx)? {
                 return Ok(());
             }
             let vectors = tx.count("SELECT COUNT(*) FROM embeddings", &[])?;
@@ -1051,6 +1048,30 @@ impl Store for PostgresStore {
             )?;
             Ok(stored as usize)
         })
+    }
+
+    fn vector_index_missing(&self) -> Result<bool> {
+        maintenance::vector_index_missing(self)
+    }
+
+    fn integrity_problems(&self) -> Result<Vec<String>> {
+        maintenance::integrity_problems(self)
+    }
+
+    fn papers_without_sources(&self) -> Result<Vec<PaperId>> {
+        maintenance::papers_without_sources(self)
+    }
+
+    fn embedding_health(&self, model: &str, dim: usize) -> Result<EmbeddingHealth> {
+        maintenance::embedding_health(self, model, dim)
+    }
+
+    fn delete_malformed_embeddings(&self, model: &str, dim: usize) -> Result<u64> {
+        maintenance::delete_malformed_embeddings(self, model, dim)
+    }
+
+    fn content_digest(&self) -> Result<String> {
+        maintenance::content_digest(self)
     }
 
     fn paper_batches(&self) -> Result<Vec<PaperBatches>> {

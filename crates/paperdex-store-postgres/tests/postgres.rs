@@ -355,6 +355,74 @@ fn a_bulk_vector_load_drops_the_hnsw_index_and_builds_it_again() {
 }
 
 #[test]
+fn check_finds_damaged_embeddings_orphans_and_a_missing_vector_index() {
+    let url = TestServer::shared().fresh_database();
+    let store = PostgresStore::open(&url).unwrap();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    for (raw, hash) in [("first", "h1"), ("second", "h2"), ("third", "h3")] {
+        add_paper(&store, raw, hash, None, false).unwrap();
+    }
+    let papers = store.papers_needing_embedding("m", 0, 10).unwrap();
+    let (first, second, third) = (&papers[0].0, &papers[1].0, &papers[2].0);
+    let vector = |n: usize| (0..n).map(|i| (i as f32).sin()).collect::<Vec<f32>>();
+    store
+        .put_embeddings(
+            "m",
+            &[
+                (first.id, papers[0].1, vector(384)),
+                // Damaged: not the model's dimension.
+                (second.id, papers[1].1, vector(3)),
+            ],
+        )
+        .unwrap();
+    store
+        .put_embeddings("other", &[(third.id, papers[2].1, vector(384))])
+        .unwrap();
+    let health = store.embedding_health("m", 384).unwrap();
+    assert_eq!(
+        (
+            health.current,
+            health.stale,
+            health.malformed,
+            health.missing
+        ),
+        (1, 0, 1, 1)
+    );
+    assert_eq!(health.other_models, vec![("other".to_string(), 1)]);
+    assert_eq!(store.delete_malformed_embeddings("m", 384).unwrap(), 1);
+    let health = store.embedding_health("m", 384).unwrap();
+    assert_eq!((health.malformed, health.missing), (0, 2));
+
+    assert!(store.integrity_problems().unwrap().is_empty());
+    assert!(store.papers_without_sources().unwrap().is_empty());
+    let digest = store.content_digest().unwrap();
+    assert_eq!(store.content_digest().unwrap(), digest);
+    client
+        .execute("DELETE FROM sources WHERE paper_id = $1", &[&first.id])
+        .unwrap();
+    assert_eq!(store.papers_without_sources().unwrap(), vec![first.id]);
+    assert_ne!(store.content_digest().unwrap(), digest);
+
+    assert!(!store.vector_index_missing().unwrap());
+    client
+        .execute("DROP INDEX embeddings_hnsw_384", &[])
+        .unwrap();
+    assert!(store.vector_index_missing().unwrap());
+    store.ensure_vector_index().unwrap();
+    assert!(!store.vector_index_missing().unwrap());
+    // A constraint added without checking the rows already there.
+    client
+        .execute(
+            "ALTER TABLE papers ADD CONSTRAINT year_known CHECK (year IS NOT NULL) NOT VALID",
+            &[],
+        )
+        .unwrap();
+    let problems = store.integrity_problems().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].contains("year_known of papers"), "{problems:?}");
+}
+
+#[test]
 fn user_items_upsert_and_delete() {
     let store = store();
     store.put_user_item("star", "1", "{}").unwrap();

@@ -178,6 +178,12 @@ pub trait Store: Send + Sync {
     fn ensure_vector_index(&self) -> Result<()> {
         Ok(())
     }
+    /// True when the backend keeps a vector index of its own and it is
+    /// missing (a bulk load that died before building it again); searches
+    /// still work, more slowly. [`Store::ensure_vector_index`] builds it.
+    fn vector_index_missing(&self) -> Result<bool> {
+        Ok(false)
+    }
     /// Stores a value of the user's own data (stars, follows, digest state).
     fn put_user_item(&self, kind: &str, key: &str, value: &str) -> Result<()>;
     /// Removes a value of the user's own data; true when it existed.
