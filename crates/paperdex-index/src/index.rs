@@ -665,8 +665,8 @@ impl TextIndex {
             }
         }
         match self.text_query(q) {
-            // Alone, the words stay a union of term queries, which tantivy
-            // runs with block-max WAND (see `TermUnionQuery`).
+            // Alone, the words stay a union of term queries, whose top-k
+            // ranking skips what cannot rank (see `TermUnionQuery`).
             Some(text) if clauses.is_empty() => Compiled::Ranked(text),
             Some(text) => {
                 clauses.push((Occur::Must, text));

@@ -489,8 +489,8 @@ impl Engine {
         } else {
             SearchMode::Lexical
         };
-        // Only fusion needs each ranking deeper than the page: block-max WAND
-        // skips far more documents when it keeps 10 hits than 100.
+        // Only fusion needs each ranking deeper than the page, and top-k
+        // ranking skips far more documents when it keeps 10 hits than 100.
         let depth = match mode {
             SearchMode::Hybrid => (req.offset + req.k).max(FUSION_DEPTH),
             SearchMode::Lexical | SearchMode::Semantic => req.offset + req.k,

@@ -178,9 +178,11 @@ pub trait Store: Send + Sync {
     fn ensure_vector_index(&self) -> Result<()> {
         Ok(())
     }
-    /// True when the backend keeps a vector index of its own and it is
-    /// missing (a bulk load that died before building it again); searches
-    /// still work, more slowly. [`Store::ensure_vector_index`] builds it.
+    /// True when the backend keeps a vector index of its own (pgvector's
+    /// HNSW, for nearest-neighbour queries on the server) and it is missing:
+    /// a bulk load died before building it again. Searches do not use it
+    /// (each process holds its own vector index), so nothing fails; the
+    /// check reports it and [`Store::ensure_vector_index`] builds it.
     fn vector_index_missing(&self) -> Result<bool> {
         Ok(false)
     }
