@@ -668,10 +668,14 @@ impl TextIndex {
             // Alone, the words stay a union of term queries, whose top-k
             // ranking skips what cannot rank (see `TermUnionQuery`).
             Some(text) if clauses.is_empty() => Compiled::Ranked(text),
-            Some(text) => {
-                clauses.push((Occur::Must, text));
-                Compiled::Ranked(Box::new(BooleanQuery::new(clauses)))
-            }
+            Some(text) => match text.downcast::<TermUnionQuery>() {
+                // Words alone: filters and exclusions go inside the union.
+                Ok(words) => Compiled::Ranked(Box::new(words.restricted_by(clauses))),
+                Err(text) => {
+                    clauses.push((Occur::Must, text));
+                    Compiled::Ranked(Box::new(BooleanQuery::new(clauses)))
+                }
+            },
             None if q.has_text() => Compiled::Nothing,
             None => {
                 if !clauses.iter().any(|(occur, _)| *occur == Occur::Must) {

@@ -22,15 +22,42 @@ use tantivy::query::{
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, SegmentReader, Term, TERMINATED};
 
-/// Any of `terms`, each weighted by its boost; scores add up.
-#[derive(Clone, Debug)]
+/// Any of `terms`, each weighted by its boost; scores add up. Optionally
+/// restricted by `Must` and `MustNot` clauses (filters, exclusions), which
+/// must not add to the score.
+#[derive(Debug)]
 pub(crate) struct TermUnionQuery {
     terms: Vec<(Term, Score)>,
+    restrictions: Vec<(Occur, Box<dyn Query>)>,
+}
+
+impl Clone for TermUnionQuery {
+    fn clone(&self) -> Self {
+        Self {
+            terms: self.terms.clone(),
+            restrictions: self
+                .restrictions
+                .iter()
+                .map(|(occur, query)| (*occur, query.box_clone()))
+                .collect(),
+        }
+    }
 }
 
 impl TermUnionQuery {
     pub(crate) fn new(terms: Vec<(Term, Score)>) -> Self {
-        Self { terms }
+        Self {
+            terms,
+            restrictions: Vec::new(),
+        }
+    }
+
+    /// Only documents every `Must` clause matches and no `MustNot` clause
+    /// does. Kept inside the query, so top-k ranking still prunes: a
+    /// boolean query around the union would score it exhaustively.
+    pub(crate) fn restricted_by(mut self, clauses: Vec<(Occur, Box<dyn Query>)>) -> Self {
+        self.restrictions.extend(clauses);
+        self
     }
 }
 
@@ -53,9 +80,32 @@ impl Query for TermUnionQuery {
                 ranked.push((term.clone(), bm25.boost_by(*boost)));
             }
         }
+        let union = BooleanWeight::new(clauses, scoring, Box::new(SumCombiner::default));
+        let union: Box<dyn Weight> = if self.restrictions.is_empty() {
+            Box::new(union)
+        } else {
+            let mut clauses: Vec<(Occur, Box<dyn Weight>)> = vec![(Occur::Must, Box::new(union))];
+            for (occur, query) in &self.restrictions {
+                clauses.push((*occur, query.weight(enable_scoring)?));
+            }
+            // No `Should` clause here: nothing optional to require.
+            Box::new(BooleanWeight::with_minimum_number_should_match(
+                clauses,
+                0,
+                scoring,
+                Box::new(SumCombiner::default),
+            ))
+        };
+        let unscored = EnableScoring::disabled_from_schema(enable_scoring.schema());
+        let restrictions = self
+            .restrictions
+            .iter()
+            .map(|(occur, query)| Ok((*occur, query.weight(unscored)?)))
+            .collect::<tantivy::Result<_>>()?;
         Ok(Box::new(TermUnionWeight {
-            union: BooleanWeight::new(clauses, scoring, Box::new(SumCombiner::default)),
+            union,
             ranked: scoring.then_some(ranked),
+            restrictions,
         }))
     }
 
@@ -63,14 +113,20 @@ impl Query for TermUnionQuery {
         for (term, _) in &self.terms {
             visitor(term, false);
         }
+        for (_, query) in &self.restrictions {
+            query.query_terms(visitor);
+        }
     }
 }
 
 struct TermUnionWeight {
-    /// tantivy's union of the terms, for everything but top-k ranking.
-    union: BooleanWeight<SumCombiner>,
+    /// tantivy's union of the terms, restricted, for everything but top-k
+    /// ranking.
+    union: Box<dyn Weight>,
     /// Each term with its boosted BM25; `None` when not scoring.
     ranked: Option<Vec<(Term, Bm25Weight)>>,
+    /// The restricting clauses, for top-k ranking.
+    restrictions: Vec<(Occur, Box<dyn Weight>)>,
 }
 
 impl Weight for TermUnionWeight {
@@ -125,7 +181,21 @@ impl Weight for TermUnionWeight {
                 });
             }
         }
-        max_score(cursors, threshold, callback);
+        let mut restrictions = Vec::with_capacity(self.restrictions.len());
+        for (occur, weight) in &self.restrictions {
+            restrictions.push((*occur == Occur::Must, weight.scorer(reader, 1.0)?));
+        }
+        // Documents come in increasing order, so each restriction is sought
+        // forward only.
+        let mut admits = |doc: DocId| {
+            restrictions.iter_mut().all(|(must, docs)| {
+                if docs.doc() < doc {
+                    docs.seek(doc);
+                }
+                (docs.doc() == doc) == *must
+            })
+        };
+        max_score(cursors, threshold, &mut admits, callback);
         Ok(())
     }
 }
@@ -158,8 +228,9 @@ impl TermCursor {
 /// less per posting than finding the next document among many lists.
 const WINDOW: u32 = 4096;
 
-/// Calls `callback` with every document whose summed score beats the
-/// threshold, which `callback` returns raised as better documents arrive.
+/// Calls `callback` with every document `admits` and whose summed score
+/// beats the threshold, which `callback` returns raised as better documents
+/// arrive.
 ///
 /// Terms are sorted by their highest possible score. The lowest ones whose
 /// highest scores add up to no more than the threshold are "non-essential":
@@ -170,6 +241,7 @@ const WINDOW: u32 = 4096;
 fn max_score(
     mut cursors: Vec<TermCursor>,
     mut threshold: Score,
+    admits: &mut dyn FnMut(DocId) -> bool,
     callback: &mut dyn FnMut(DocId, Score) -> Score,
 ) {
     cursors.retain(|c| c.doc() != TERMINATED);
@@ -212,6 +284,10 @@ fn max_score(
                 *word &= *word - 1;
                 let doc = start + slot as DocId;
                 let mut score = std::mem::take(&mut scores[slot]);
+                let reachable = score + first_essential.checked_sub(1).map_or(0.0, |i| bound[i]);
+                if reachable <= threshold || !admits(doc) {
+                    continue;
+                }
                 let mut competitive = true;
                 for (i, cursor) in optional.iter_mut().enumerate().rev() {
                     if score + bound[i] <= threshold {
@@ -241,7 +317,7 @@ mod tests {
     use super::*;
     use tantivy::collector::TopDocs;
     use tantivy::indexer::NoMergePolicy;
-    use tantivy::query::{BooleanQuery, BoostQuery};
+    use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery};
     use tantivy::schema::{Schema, TEXT};
     use tantivy::{doc, Index, IndexWriter};
 
@@ -313,7 +389,7 @@ mod tests {
             }
             // A word no document has: tantivy's union stops pruning on it.
             terms.push((Term::from_field_text(title, "absent"), 2.0));
-            let boolean = BooleanQuery::new(
+            let words = BooleanQuery::new(
                 terms
                     .iter()
                     .map(|(term, boost)| {
@@ -325,7 +401,30 @@ mod tests {
                     })
                     .collect(),
             );
-            let union = TermUnionQuery::new(terms);
+            // Every other query restricted: a filter that must match (not
+            // scored) and a word that must not.
+            let restrictions = || -> Vec<(Occur, Box<dyn Query>)> {
+                if query_number % 2 == 0 {
+                    return Vec::new();
+                }
+                let term = |field, word: &str| {
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(field, word),
+                        IndexRecordOption::Basic,
+                    )) as Box<dyn Query>
+                };
+                vec![
+                    (
+                        Occur::Must,
+                        Box::new(ConstScoreQuery::new(term(body, "w1"), 0.0)),
+                    ),
+                    (Occur::MustNot, term(title, "w2")),
+                ]
+            };
+            let mut clauses = restrictions();
+            clauses.push((Occur::Must, Box::new(words)));
+            let boolean = BooleanQuery::new(clauses);
+            let union = TermUnionQuery::new(terms).restricted_by(restrictions());
             let k = [1, 10, 100][query_number % 3];
             let expected = searcher.search(&boolean, &TopDocs::with_limit(k)).unwrap();
             let got = searcher.search(&union, &TopDocs::with_limit(k)).unwrap();
