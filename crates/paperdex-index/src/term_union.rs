@@ -56,6 +56,10 @@ impl TermUnionQuery {
     /// does. Kept inside the query, so top-k ranking still prunes: a
     /// boolean query around the union would score it exhaustively.
     pub(crate) fn restricted_by(mut self, clauses: Vec<(Occur, Box<dyn Query>)>) -> Self {
+        debug_assert!(
+            clauses.iter().all(|(occur, _)| *occur != Occur::Should),
+            "a restriction is required or excluded, never optional"
+        );
         self.restrictions.extend(clauses);
         self
     }
