@@ -234,13 +234,37 @@ struct SqliteTx<'a> {
     next_paper: Option<PaperId>,
     /// Papers reserved by `new_paper` and not saved yet. Their row is
     /// written once, whole, when saved, rather than inserted empty and then
-    /// rewritten; foreign keys are checked at commit, so their sources can
-    /// be stored first.
+    /// rewritten.
     unsaved: std::collections::HashSet<PaperId>,
+    /// The id the next source gets, once one has been stored in this
+    /// transaction. Ids are given explicitly, since a source of a reserved
+    /// paper is written only after the paper (see `pending_sources`).
+    next_source: Option<SourceId>,
+    /// Sources of reserved papers, written right after their paper's row.
+    /// Written before it, each would count as a deferred foreign-key
+    /// violation, and inserting the paper would then make SQLite search
+    /// every table that references papers to settle it: a fifth of the
+    /// writer's time in an ingest.
+    pending_sources: HashMap<PaperId, Vec<SourceRow>>,
     /// Answers of this transaction's lookups, filled in bulk by `prefetch`
     /// (one statement per kind instead of one per record or author) and
     /// kept current by this transaction's own inserts.
     known: Known,
+}
+
+/// A `sources` row to write.
+struct SourceRow {
+    id: SourceId,
+    paper_id: PaperId,
+    content_hash: String,
+    format: &'static str,
+    file: String,
+    line: i64,
+    record_index: i64,
+    record: Vec<u8>,
+    rule: String,
+    score: f64,
+    detail: String,
 }
 
 #[derive(Default)]
@@ -263,8 +287,38 @@ fn json_list<S: AsRef<str>>(values: &[S]) -> Result<String> {
 }
 
 impl SqliteTx<'_> {
-    fn commit(self) -> Result<()> {
+    fn commit(mut self) -> Result<()> {
+        // Sources of papers reserved but never saved: written all the same,
+        // so that the commit fails on their missing paper.
+        for row in std::mem::take(&mut self.pending_sources)
+            .into_values()
+            .flatten()
+        {
+            self.write_source(&row)?;
+        }
         Ok(self.tx.commit()?)
+    }
+
+    fn write_source(&self, row: &SourceRow) -> Result<()> {
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT INTO sources (id, paper_id, content_hash, format, file, line, record_index, record, rule, score, detail, batch_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?;
+        stmt.execute(params![
+            row.id,
+            row.paper_id,
+            row.content_hash,
+            row.format,
+            row.file,
+            row.line,
+            row.record_index,
+            row.record,
+            row.rule,
+            row.score,
+            row.detail,
+            self.batch
+        ])?;
+        Ok(())
     }
 }
 
@@ -350,25 +404,38 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn insert_source(&mut self, s: &NewSource<'_>) -> Result<SourceId> {
-        let mut stmt = self.tx.prepare_cached(
-            "INSERT INTO sources (paper_id, content_hash, format, file, line, record_index, record, rule, score, detail, batch_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        )?;
-        stmt.execute(params![
-            s.paper_id,
-            s.content_hash,
-            s.record.format.name(),
-            s.record.file,
-            s.record.line as i64,
-            s.record.index as i64,
-            s.packed.as_bytes(),
-            s.rule,
-            s.score,
-            s.detail,
-            self.batch
-        ])?;
+        let id = match self.next_source {
+            Some(id) => id,
+            None => self
+                .tx
+                .query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM sources", [], |r| {
+                    r.get(0)
+                })?,
+        };
+        self.next_source = Some(id + 1);
+        let row = SourceRow {
+            id,
+            paper_id: s.paper_id,
+            content_hash: s.content_hash.to_string(),
+            format: s.record.format.name(),
+            file: s.record.file.clone(),
+            line: s.record.line as i64,
+            record_index: s.record.index as i64,
+            record: s.packed.as_bytes().to_vec(),
+            rule: s.rule.to_string(),
+            score: s.score,
+            detail: s.detail.to_string(),
+        };
+        if self.unsaved.contains(&s.paper_id) {
+            self.pending_sources
+                .entry(s.paper_id)
+                .or_default()
+                .push(row);
+        } else {
+            self.write_source(&row)?;
+        }
         self.known.hashes.insert(s.content_hash.to_string(), true);
-        Ok(self.tx.last_insert_rowid())
+        Ok(id)
     }
 
     fn new_paper(&mut self) -> Result<PaperId> {
@@ -427,6 +494,9 @@ impl WriteTx for SqliteTx<'_> {
         self.tx
             .prepare_cached("INSERT OR REPLACE INTO paper_keys (paper_id, keys) VALUES (?1, ?2)")?
             .execute(params![paper.id, packed])?;
+        for row in self.pending_sources.remove(&paper.id).into_iter().flatten() {
+            self.write_source(&row)?;
+        }
         Ok(())
     }
 
@@ -615,6 +685,8 @@ impl Store for SqliteStore {
             batch,
             next_paper: None,
             unsaved: Default::default(),
+            next_source: None,
+            pending_sources: HashMap::new(),
             known: Known::default(),
         };
         // On error `wtx` drops here and its transaction rolls back.
