@@ -54,10 +54,10 @@ impl TopicMembers for StoredTopics<'_> {
 /// the user should be able to see why a paper is there. A paper that
 /// contains every word of the follow (stemmed, in its title, abstract,
 /// tl;dr, authors or venue) and passes its filters (`author:`, `venue:`,
-/// `year:`, `-word`) plainly matches. Hybrid scores are reciprocal-rank
-/// fusions: they have no absolute scale, so any cut would mean something
-/// different in every library and for every query; MiniLM cosines drift
-/// with query length the same way. Phrases in the follow stay phrases.
+/// `year:`, `-word`) plainly matches. Hybrid scores are shares of each
+/// query's best hit: they have no absolute scale, so any cut would mean
+/// something different in every library and for every query; MiniLM
+/// cosines drift with query length the same way. Phrases in the follow stay phrases.
 pub struct LexicalMatcher<'e> {
     engine: &'e Engine,
 }

@@ -513,7 +513,7 @@ impl Engine {
         let ids = match mode {
             SearchMode::Lexical => lexical,
             SearchMode::Semantic => semantic,
-            SearchMode::Hybrid => fuse(&lexical_ids, &semantic_ids, self.fusion),
+            SearchMode::Hybrid => fuse(&lexical, &semantic, self.fusion),
         };
         let total = match mode {
             SearchMode::Lexical => self.text.count_up_to(&query, COUNT_CAP)?,

@@ -7,8 +7,8 @@
 //!   [`Embedder`](paperdex_embed::Embedder). After every ingest it brings the
 //!   derived parts up to the store's last batch ([`Engine::sync`]).
 //! - [`Engine::search`] runs lexical, semantic or hybrid queries
-//!   ([`SearchMode`]); hybrid fuses both rankings by weighted reciprocal rank
-//!   ([`Fusion`]).
+//!   ([`SearchMode`]); hybrid fuses both rankings' scores, each as a share
+//!   of its best ([`Fusion`]).
 #![deny(missing_docs)]
 
 mod engine;
@@ -20,5 +20,5 @@ pub use engine::{
     SearchMode, SearchRequest, SearchResults,
 };
 pub use error::SearchError;
-pub use fusion::{fuse, Fusion};
+pub use fusion::{fuse, reciprocal_rank_fusion, Fusion};
 pub use paperdex_index::{parse_query, Filters, ParsedQuery};

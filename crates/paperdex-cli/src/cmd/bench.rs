@@ -295,39 +295,38 @@ fn retrieval(paths: &library::Paths, args: RetrievalArgs) -> Result<ExitCode> {
     };
     let lexical = rank(SearchMode::Lexical)?;
     let semantic = rank(SearchMode::Semantic)?;
-    let ids = |r: &paperdex_search::RankedIds| r.ids.iter().map(|x| x.0).collect::<Vec<i64>>();
-    let lex_ids: Vec<Vec<i64>> = lexical.iter().map(ids).collect();
-    let sem_ids: Vec<Vec<i64>> = semantic.iter().map(ids).collect();
-    let fused = |f: Fusion, sel: &dyn Fn(&Query) -> bool| -> (Vec<Vec<i64>>, Vec<&Query>) {
-        let mut out = Vec::new();
-        let mut qs = Vec::new();
-        for (i, q) in queries.iter().enumerate() {
-            if sel(q) {
-                out.push(
-                    paperdex_search::fuse(&lex_ids[i], &sem_ids[i], f)
-                        .into_iter()
-                        .map(|x| x.0)
-                        .collect(),
-                );
-                qs.push(q);
-            }
-        }
-        (out, qs)
+    let scored = |r: &paperdex_search::RankedIds| r.ids.clone();
+    let lex_ranked: Vec<Vec<(i64, f64)>> = lexical.iter().map(scored).collect();
+    let sem_ranked: Vec<Vec<(i64, f64)>> = semantic.iter().map(scored).collect();
+    let ids = |ranking: &[(i64, f64)]| ranking.iter().map(|x| x.0).collect::<Vec<i64>>();
+    let lex_ids: Vec<Vec<i64>> = lex_ranked.iter().map(|r| ids(r)).collect();
+    let sem_ids: Vec<Vec<i64>> = sem_ranked.iter().map(|r| ids(r)).collect();
+    // Queries selected by `sel`, each with its ranking by `fusion`.
+    let fused = |fusion: &dyn Fn(usize) -> Vec<(i64, f64)>,
+                 sel: &dyn Fn(&Query) -> bool|
+     -> (Vec<Vec<i64>>, Vec<&Query>) {
+        queries
+            .iter()
+            .enumerate()
+            .filter(|(_, q)| sel(q))
+            .map(|(i, q)| (ids(&fusion(i)), q))
+            .unzip()
     };
+    let (lex_ranked, sem_ranked) = (&lex_ranked, &sem_ranked);
+    let by = |f: Fusion| move |i: usize| paperdex_search::fuse(&lex_ranked[i], &sem_ranked[i], f);
     // Tune on dev: both tasks together, so one setting serves every query.
     let mut best = (Fusion::default(), -1.0);
-    for lexical_w in [0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0, 1.5, 2.0] {
-        for k in [1.0, 2.0, 5.0, 10.0, 20.0, 40.0, 60.0] {
-            let f = Fusion {
-                lexical: lexical_w,
-                semantic: 1.0,
-                k,
-            };
-            let (r, qs) = fused(f, &|q| q.split == "dev");
-            let m = metrics(&r, &qs);
-            if m.mrr10 > best.1 {
-                best = (f, m.mrr10);
-            }
+    for lexical_w in [
+        0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.5, 2.0, 3.0,
+    ] {
+        let f = Fusion {
+            lexical: lexical_w,
+            semantic: 1.0,
+        };
+        let (r, qs) = fused(&by(f), &|q| q.split == "dev");
+        let m = metrics(&r, &qs);
+        if m.mrr10 > best.1 {
+            best = (f, m.mrr10);
         }
     }
     let tuned = best.0;
@@ -344,16 +343,11 @@ fn retrieval(paths: &library::Paths, args: RetrievalArgs) -> Result<ExitCode> {
         };
         let (l, qs) = pick(&lex_ids);
         let (s, _) = pick(&sem_ids);
-        let (h, _) = fused(tuned, &|q| sel(q));
-        let (rrf, _) = fused(
-            Fusion {
-                lexical: 1.0,
-                semantic: 1.0,
-                k: 60.0,
-            },
-            &|q| sel(q),
-        );
-        let (engine_default, _) = fused(Fusion::default(), &|q| sel(q));
+        let (h, _) = fused(&by(tuned), &|q| sel(q));
+        let rrf60 =
+            |i: usize| paperdex_search::reciprocal_rank_fusion(&lex_ids[i], &sem_ids[i], 60.0);
+        let (rrf, _) = fused(&rrf60, &|q| sel(q));
+        let (engine_default, _) = fused(&by(Fusion::default()), &|q| sel(q));
         table.push(serde_json::json!({
             "task": task,
             "lexical": metrics(&l, &qs),
@@ -364,7 +358,7 @@ fn retrieval(paths: &library::Paths, args: RetrievalArgs) -> Result<ExitCode> {
         }));
     }
     let result = serde_json::json!({
-        "tuned_fusion": {"lexical": tuned.lexical, "semantic": tuned.semantic, "k": tuned.k, "dev_mrr10": best.1},
+        "tuned_fusion": {"lexical": tuned.lexical, "semantic": tuned.semantic, "dev_mrr10": best.1},
         "test": table,
         "queries": {"tldr": tldr_q.len(), "title": title_q.len()},
         "papers": papers.len(),
@@ -376,7 +370,7 @@ fn retrieval(paths: &library::Paths, args: RetrievalArgs) -> Result<ExitCode> {
     if args.json {
         output::print_json(&result)?;
     } else {
-        println!("paperdex known-item retrieval ({} papers), test split; fusion tuned on dev: lexical {} semantic 1 k {}", papers.len(), tuned.lexical, tuned.k);
+        println!("paperdex known-item retrieval ({} papers), test split; fusion tuned on dev: lexical {} semantic 1", papers.len(), tuned.lexical);
         println!(
             "{:<6} {:<22} {:>8} {:>10} {:>6}",
             "task", "mode", "MRR@10", "Recall@10", "n"
