@@ -277,6 +277,21 @@ struct Known {
     families: HashMap<String, Vec<(i64, String)>>,
 }
 
+/// The id the next row of `table` gets, as SQLite would assign it (one
+/// above the largest), counting on from `next` once it is known.
+fn next_id(tx: &Transaction<'_>, next: &mut Option<i64>, table: &str) -> Result<i64> {
+    let id = match *next {
+        Some(id) => id,
+        None => tx.query_row(
+            &format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}"),
+            [],
+            |r| r.get(0),
+        )?,
+    };
+    *next = Some(id + 1);
+    Ok(id)
+}
+
 /// A JSON array of `values`, the parameter of `json_each` in a bulk lookup.
 fn json_list<S: AsRef<str>>(values: &[S]) -> Result<String> {
     let values: Vec<&str> = values.iter().map(AsRef::as_ref).collect();
@@ -404,15 +419,7 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn insert_source(&mut self, s: &NewSource<'_>) -> Result<SourceId> {
-        let id = match self.next_source {
-            Some(id) => id,
-            None => self
-                .tx
-                .query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM sources", [], |r| {
-                    r.get(0)
-                })?,
-        };
-        self.next_source = Some(id + 1);
+        let id = next_id(&self.tx, &mut self.next_source, "sources")?;
         let row = SourceRow {
             id,
             paper_id: s.paper_id,
@@ -439,15 +446,7 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn new_paper(&mut self) -> Result<PaperId> {
-        let id = match self.next_paper {
-            Some(id) => id,
-            None => self
-                .tx
-                .query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM papers", [], |r| {
-                    r.get(0)
-                })?,
-        };
-        self.next_paper = Some(id + 1);
+        let id = next_id(&self.tx, &mut self.next_paper, "papers")?;
         self.unsaved.insert(id);
         Ok(id)
     }
