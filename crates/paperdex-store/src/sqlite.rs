@@ -243,8 +243,8 @@ struct SqliteTx<'a> {
     /// Sources of reserved papers, written right after their paper's row.
     /// Written before it, each would count as a deferred foreign-key
     /// violation, and inserting the paper would then make SQLite search
-    /// every table that references papers to settle it: a fifth of the
-    /// writer's time in an ingest.
+    /// every table that references papers to settle it (about 5% of the
+    /// writer's CPU on the conference corpus).
     pending_sources: HashMap<PaperId, Vec<SourceRow>>,
     /// Answers of this transaction's lookups, filled in bulk by `prefetch`
     /// (one statement per kind instead of one per record or author) and
