@@ -287,6 +287,7 @@ impl<'s> Ingestor<'s> {
             self.index.begin_batch();
             self.catch_up(tx)?;
             tx.prefetch(&hint)?;
+            self.preload_candidates(tx, &prepared, &mut batch)?;
             for (record, prepared) in parsed.records.iter().enumerate().zip(&prepared) {
                 self.store_record(tx, record, prepared, &mut batch)?;
             }
@@ -310,6 +311,7 @@ impl<'s> Ingestor<'s> {
                     records = report.records,
                     new = report.new_papers,
                     merged = report.merged,
+                    candidates_read = batch.candidates_read,
                     "file stored"
                 );
             }
@@ -353,11 +355,72 @@ impl<'s> Ingestor<'s> {
         Ok(())
     }
 
+    /// Reads back, in one go, the sources of every paper that the batch's
+    /// new records will be compared with and that is not cached. Within a
+    /// batch only its own records' ids add candidates (papers of this batch,
+    /// which are cached), so this is every read the batch would make one
+    /// paper at a time: past the cache's bound, in a large library, that was
+    /// a statement (on a server, a round trip) per candidate.
+    fn preload_candidates(
+        &mut self,
+        tx: &mut dyn WriteTx,
+        records: &[PreparedRecord],
+        batch: &mut BatchState,
+    ) -> Result<(), StoreError> {
+        let mut missing = Vec::new();
+        for record in records {
+            if tx.source_exists(&record.hash)? {
+                continue;
+            }
+            missing.extend(
+                self.index
+                    .candidate_papers(&record.keys)
+                    .into_iter()
+                    .filter(|id| !self.candidates.contains(id)),
+            );
+        }
+        missing.sort_unstable();
+        missing.dedup();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        batch.candidates_read += missing.len();
+        let mut by_paper: HashMap<PaperId, Vec<Arc<MatchKeys>>> =
+            missing.iter().map(|&paper| (paper, Vec::new())).collect();
+        // Fingerprinting the abstracts is most of the work: on all cores.
+        let sources = tx.sources_of_papers(&missing)?;
+        let keyed: Vec<(PaperId, Arc<MatchKeys>)> = sources
+            .par_iter()
+            .map(|s| {
+                (
+                    s.paper_id,
+                    Arc::new(MatchKeys::from_fields(&s.fields, &s.file)),
+                )
+            })
+            .collect();
+        for (paper, keys) in keyed {
+            if let Some(list) = by_paper.get_mut(&paper) {
+                list.push(keys);
+            }
+        }
+        for (paper_id, sources) in by_paper {
+            self.candidates
+                .insert(paper_id, Candidate { paper_id, sources });
+        }
+        Ok(())
+    }
+
     /// Caches the match keys of `paper`'s sources, reading them once.
-    fn load_candidate(&mut self, tx: &mut dyn WriteTx, paper: PaperId) -> Result<(), StoreError> {
+    fn load_candidate(
+        &mut self,
+        tx: &mut dyn WriteTx,
+        paper: PaperId,
+        batch: &mut BatchState,
+    ) -> Result<(), StoreError> {
         if self.candidates.promote(paper) {
             return Ok(());
         }
+        batch.candidates_read += 1;
         let sources = tx.sources_of(paper)?;
         let c = Candidate {
             paper_id: paper,
@@ -384,7 +447,7 @@ impl<'s> Ingestor<'s> {
         }
         let ids = self.index.candidate_papers(keys);
         for &id in &ids {
-            self.load_candidate(tx, id)?;
+            self.load_candidate(tx, id, batch)?;
         }
         // Borrowed from the cache: fingerprints are not copied per lookup.
         let candidates: Vec<&Candidate> = ids
@@ -477,6 +540,11 @@ impl CandidateCache {
         }
     }
 
+    /// Whether `paper` is cached (in either generation).
+    fn contains(&self, paper: &PaperId) -> bool {
+        self.current.contains_key(paper) || self.old.contains_key(paper)
+    }
+
     /// Whether `paper` is cached, moving it to the current generation.
     fn promote(&mut self, paper: PaperId) -> bool {
         if self.current.contains_key(&paper) {
@@ -523,6 +591,8 @@ struct BatchState {
     new_papers: usize,
     merged: usize,
     unchanged: usize,
+    /// Candidate papers whose sources were read back from the store.
+    candidates_read: usize,
 }
 
 /// The pure work of storing one record, done before its batch.

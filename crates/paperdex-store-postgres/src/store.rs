@@ -280,6 +280,18 @@ impl Tx<'_> {
         rows.iter().map(stored_source).collect()
     }
 
+    /// The sources of each of `papers`, by paper in the order given, each
+    /// paper's oldest first.
+    fn sources_of_papers(&mut self, papers: &[PaperId]) -> Result<Vec<StoredSource>> {
+        let rows = self.query(
+            "SELECT s.id, s.paper_id, s.format, s.file, s.line, s.record_index, s.raw, s.fields, s.rule, s.score, s.detail, s.batch_id, s.record
+             FROM unnest($1::BIGINT[]) WITH ORDINALITY AS p(id, n) JOIN sources s ON s.paper_id = p.id
+             ORDER BY p.n, s.id",
+            &[&papers],
+        )?;
+        rows.iter().map(stored_source).collect()
+    }
+
     fn author_summary(&mut self, id: i64) -> Result<Option<AuthorSummary>> {
         Ok(self
             .query_opt(

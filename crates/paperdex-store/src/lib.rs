@@ -77,6 +77,16 @@ pub trait WriteTx {
     fn new_paper(&mut self) -> Result<PaperId>;
     /// Every stored source of a paper, oldest first.
     fn sources_of(&mut self, paper: PaperId) -> Result<Vec<StoredSource>>;
+    /// Every stored source of each of `papers`, by paper in the order
+    /// given, each paper's oldest first. Backends that pay per statement or
+    /// round trip answer it in one.
+    fn sources_of_papers(&mut self, papers: &[PaperId]) -> Result<Vec<StoredSource>> {
+        let mut out = Vec::new();
+        for &paper in papers {
+            out.extend(self.sources_of(paper)?);
+        }
+        Ok(out)
+    }
     /// Saves a paper's merged fields, its author list and its match keys.
     fn save_paper(&mut self, paper: &Paper, match_keys: &[(u8, i64)]) -> Result<()>;
     /// The authors a paper currently lists, in order.

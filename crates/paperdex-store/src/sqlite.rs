@@ -314,6 +314,29 @@ impl SqliteTx<'_> {
         Ok(self.tx.commit()?)
     }
 
+    /// The sources of `paper` stored in this transaction but not written
+    /// yet (its row is not either).
+    fn pending_sources_of(&self, paper: PaperId) -> Result<Vec<StoredSource>> {
+        let pending = self.pending_sources.get(&paper).into_iter().flatten();
+        pending
+            .map(|row| {
+                stored_source((
+                    row.id,
+                    row.paper_id,
+                    row.format.to_string(),
+                    row.file.clone(),
+                    row.line,
+                    row.record_index,
+                    row.record.clone(),
+                    row.rule.clone(),
+                    row.score,
+                    row.detail.clone(),
+                    self.batch,
+                ))
+            })
+            .collect()
+    }
+
     fn write_source(&self, row: &SourceRow) -> Result<()> {
         let mut stmt = self.tx.prepare_cached(
             "INSERT INTO sources (id, paper_id, content_hash, format, file, line, record_index, record, rule, score, detail, batch_id)
@@ -452,7 +475,37 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn sources_of(&mut self, paper: PaperId) -> Result<Vec<StoredSource>> {
-        sources_of(&self.tx, paper)
+        let mut sources = sources_of(&self.tx, paper)?;
+        sources.extend(self.pending_sources_of(paper)?);
+        Ok(sources)
+    }
+
+    fn sources_of_papers(&mut self, papers: &[PaperId]) -> Result<Vec<StoredSource>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT s.id, s.paper_id, s.format, s.file, s.line, s.record_index, s.record, s.rule, s.score, s.detail, s.batch_id
+             FROM json_each(?1) j JOIN sources s ON s.paper_id = j.value ORDER BY j.key, s.id",
+        )?;
+        let list = serde_json::to_string(papers).map_err(|source| StoreError::Corrupt {
+            what: "lookup keys",
+            source,
+        })?;
+        let rows = stmt.query_map([list], source_row)?;
+        let stored: Vec<StoredSource> =
+            rows.map(|row| stored_source(row?)).collect::<Result<_>>()?;
+        if self.pending_sources.is_empty() {
+            return Ok(stored);
+        }
+        // Sources not written yet belong after their paper's written ones.
+        let mut by_paper: HashMap<PaperId, Vec<StoredSource>> = HashMap::new();
+        for source in stored {
+            by_paper.entry(source.paper_id).or_default().push(source);
+        }
+        let mut out = Vec::new();
+        for &paper in papers {
+            out.extend(by_paper.remove(&paper).unwrap_or_default());
+            out.extend(self.pending_sources_of(paper)?);
+        }
+        Ok(out)
     }
 
     fn save_paper(&mut self, paper: &Paper, match_keys: &[(u8, i64)]) -> Result<()> {
@@ -590,45 +643,62 @@ fn sources_of(conn: &Connection, paper: PaperId) -> Result<Vec<StoredSource>> {
         "SELECT id, paper_id, format, file, line, record_index, record, rule, score, detail, batch_id
          FROM sources WHERE paper_id = ?1 ORDER BY id",
     )?;
-    let rows = stmt.query_map([paper], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, i64>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, i64>(4)?,
-            r.get::<_, i64>(5)?,
-            r.get::<_, Vec<u8>>(6)?,
-            r.get::<_, String>(7)?,
-            r.get::<_, f64>(8)?,
-            r.get::<_, String>(9)?,
-            r.get::<_, i64>(10)?,
-        ))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (id, paper_id, format, file, line, index, record, rule, score, detail, batch_id) = row?;
-        let (raw, fields) = PackedRecord::from_bytes(record)
-            .unpack()
-            .map_err(|source| StoreError::CorruptSource { id, source })?;
-        out.push(StoredSource {
-            id,
-            paper_id,
-            // Formats are written by this crate from `Format::name`, so an
-            // unknown one is a corrupt row; fall back rather than fail a read.
-            format: format.parse().unwrap_or(Format::ConferenceList),
-            file,
-            line: line as usize,
-            index: index as usize,
-            raw,
-            fields,
-            rule,
-            score,
-            detail,
-            batch_id,
-        });
-    }
-    Ok(out)
+    let rows = stmt.query_map([paper], source_row)?;
+    rows.map(|row| stored_source(row?)).collect()
+}
+
+/// The columns of a `sources` row, as `sources_of` selects them.
+type SourceColumns = (
+    i64,
+    i64,
+    String,
+    String,
+    i64,
+    i64,
+    Vec<u8>,
+    String,
+    f64,
+    String,
+    i64,
+);
+
+fn source_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SourceColumns> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+        r.get(10)?,
+    ))
+}
+
+fn stored_source(columns: SourceColumns) -> Result<StoredSource> {
+    let (id, paper_id, format, file, line, index, record, rule, score, detail, batch_id) = columns;
+    let (raw, fields) = PackedRecord::from_bytes(record)
+        .unpack()
+        .map_err(|source| StoreError::CorruptSource { id, source })?;
+    Ok(StoredSource {
+        id,
+        paper_id,
+        // Formats are written by this crate from `Format::name`, so an
+        // unknown one is a corrupt row; fall back rather than fail a read.
+        format: format.parse().unwrap_or(Format::ConferenceList),
+        file,
+        line: line as usize,
+        index: index as usize,
+        raw,
+        fields,
+        rule,
+        score,
+        detail,
+        batch_id,
+    })
 }
 
 fn paper_from_json(data: &str) -> Result<Paper> {
@@ -1372,6 +1442,62 @@ mod tests {
             }
             Ok(())
         })
+    }
+
+    #[test]
+    fn sources_of_several_papers_come_by_paper_in_the_order_asked_including_unwritten_ones() {
+        let (_dir, store) = store();
+        let a = add_paper(&store, "paper a", false).unwrap();
+        let b = add_paper(&store, "paper b", false).unwrap();
+        store
+            .write("test", &mut |tx| {
+                // A second source of `a`, written at once (its row exists).
+                let rec = record("paper a again");
+                tx.insert_source(&NewSource {
+                    paper_id: a,
+                    content_hash: "paper a again",
+                    record: &rec,
+                    packed: &PackedRecord::pack(&rec.raw, &rec.fields),
+                    rule: "title",
+                    score: 1.0,
+                    detail: "",
+                })?;
+                // A reserved paper's source waits for the paper's row, and
+                // is still one of its sources.
+                let c = tx.new_paper()?;
+                let rec = record("paper c");
+                tx.insert_source(&NewSource {
+                    paper_id: c,
+                    content_hash: "paper c",
+                    record: &rec,
+                    packed: &PackedRecord::pack(&rec.raw, &rec.fields),
+                    rule: "new",
+                    score: 0.0,
+                    detail: "",
+                })?;
+                let raws = |sources: Vec<StoredSource>| -> Vec<(PaperId, String)> {
+                    sources.into_iter().map(|s| (s.paper_id, s.raw)).collect()
+                };
+                let expected = vec![
+                    (b, "paper b".to_string()),
+                    (c, "paper c".to_string()),
+                    (a, "paper a".to_string()),
+                    (a, "paper a again".to_string()),
+                ];
+                assert_eq!(raws(tx.sources_of_papers(&[b, c, a])?), expected);
+                assert_eq!(raws(tx.sources_of(c)?), vec![expected[1].clone()]);
+                tx.save_paper(
+                    &Paper {
+                        id: c,
+                        title: "paper c".into(),
+                        ..Default::default()
+                    },
+                    &[],
+                )?;
+                assert_eq!(raws(tx.sources_of_papers(&[b, c, a])?), expected);
+                Ok(())
+            })
+            .unwrap();
     }
 
     #[test]

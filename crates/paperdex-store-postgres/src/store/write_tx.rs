@@ -560,6 +560,26 @@ impl<'s, 'c: 's> WriteTx for PgWriteTx<'s, 'c> {
         Ok(sources)
     }
 
+    fn sources_of_papers(&mut self, papers: &[PaperId]) -> Result<Vec<StoredSource>> {
+        let committed: Vec<PaperId> = papers
+            .iter()
+            .copied()
+            .filter(|p| !self.created.contains(p))
+            .collect();
+        let mut by_paper: HashMap<PaperId, Vec<StoredSource>> = HashMap::new();
+        for source in self.committed.sources_of_papers(&committed)? {
+            by_paper.entry(source.paper_id).or_default().push(source);
+        }
+        let mut out = Vec::new();
+        for paper in papers {
+            out.extend(by_paper.remove(paper).unwrap_or_default());
+            for written in self.written_sources.get(paper).into_iter().flatten() {
+                out.push(written.unpack()?);
+            }
+        }
+        Ok(out)
+    }
+
     fn save_paper(&mut self, paper: &Paper, match_keys: &[(u8, i64)]) -> Result<()> {
         let data = serde_json::to_string(paper).map_err(|source| StoreError::Corrupt {
             what: "paper",
