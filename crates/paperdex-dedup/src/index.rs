@@ -420,6 +420,15 @@ impl DedupIndex {
         out.dedup();
         out
     }
+
+    /// The papers sharing an identifier (arXiv id, DOI) with `keys`: the
+    /// only part of [`candidate_papers`](Self::candidate_papers) that a
+    /// batch changes before it commits (see [`insert_id_keys`](Self::insert_id_keys)).
+    pub fn id_candidates(&self, keys: &MatchKeys) -> Vec<PaperId> {
+        let mut out = Vec::new();
+        keys.for_each_id_key(|kind, key| out.extend_from_slice(self.papers(slot(kind, key))));
+        out
+    }
 }
 
 /// The rule by which a record joined a paper.

@@ -287,9 +287,10 @@ impl<'s> Ingestor<'s> {
             self.index.begin_batch();
             self.catch_up(tx)?;
             tx.prefetch(&hint)?;
-            self.preload_candidates(tx, &prepared, &mut batch)?;
-            for (record, prepared) in parsed.records.iter().enumerate().zip(&prepared) {
-                self.store_record(tx, record, prepared, &mut batch)?;
+            let candidates = self.preload_candidates(tx, &prepared, &mut batch)?;
+            let records = parsed.records.iter().enumerate().zip(&prepared);
+            for ((record, prepared), candidates) in records.zip(&candidates) {
+                self.store_record(tx, record, prepared, candidates, &mut batch)?;
             }
             Ok(())
         });
@@ -355,10 +356,11 @@ impl<'s> Ingestor<'s> {
         Ok(())
     }
 
-    /// Reads back, in one go, the sources of every paper that the batch's
-    /// new records will be compared with and that is not cached. Within a
-    /// batch only its own records' ids add candidates (papers of this batch,
-    /// which are cached), so this is every read the batch would make one
+    /// The candidate papers of each record as the batch starts (empty for a
+    /// record already stored), with the sources of those not cached read
+    /// back in one go. Within a batch only its own records' ids add
+    /// candidates (papers of this batch, which are cached; see
+    /// `store_record`), so this is every read the batch would make one
     /// paper at a time: past the cache's bound, in a large library, that was
     /// a statement (on a server, a round trip) per candidate.
     fn preload_candidates(
@@ -366,23 +368,25 @@ impl<'s> Ingestor<'s> {
         tx: &mut dyn WriteTx,
         records: &[PreparedRecord],
         batch: &mut BatchState,
-    ) -> Result<(), StoreError> {
-        let mut missing = Vec::new();
+    ) -> Result<Vec<Vec<PaperId>>, StoreError> {
+        let mut per_record = Vec::with_capacity(records.len());
         for record in records {
-            if tx.source_exists(&record.hash)? {
-                continue;
-            }
-            missing.extend(
-                self.index
-                    .candidate_papers(&record.keys)
-                    .into_iter()
-                    .filter(|id| !self.candidates.contains(id)),
-            );
+            per_record.push(if tx.source_exists(&record.hash)? {
+                Vec::new()
+            } else {
+                self.index.candidate_papers(&record.keys)
+            });
         }
+        let mut missing: Vec<PaperId> = per_record
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|id| !self.candidates.contains(id))
+            .collect();
         missing.sort_unstable();
         missing.dedup();
         if missing.is_empty() {
-            return Ok(());
+            return Ok(per_record);
         }
         batch.candidates_read += missing.len();
         let mut by_paper: HashMap<PaperId, Vec<Arc<MatchKeys>>> =
@@ -407,7 +411,7 @@ impl<'s> Ingestor<'s> {
             self.candidates
                 .insert(paper_id, Candidate { paper_id, sources });
         }
-        Ok(())
+        Ok(per_record)
     }
 
     /// Caches the match keys of `paper`'s sources, reading them once.
@@ -438,6 +442,7 @@ impl<'s> Ingestor<'s> {
         tx: &mut dyn WriteTx,
         (record_index, record): (usize, &SourceRecord),
         prepared: &PreparedRecord,
+        preloaded: &[PaperId],
         batch: &mut BatchState,
     ) -> Result<(), StoreError> {
         let PreparedRecord { hash, keys, packed } = prepared;
@@ -445,7 +450,14 @@ impl<'s> Ingestor<'s> {
             batch.unchanged += 1;
             return Ok(());
         }
-        let ids = self.index.candidate_papers(keys);
+        // The candidates as the batch started, and papers of this batch that
+        // share an id with the record: together, what
+        // `DedupIndex::candidate_papers` would answer now, without looking
+        // every key up again.
+        let mut ids = preloaded.to_vec();
+        ids.extend(self.index.id_candidates(keys));
+        ids.sort_unstable();
+        ids.dedup();
         for &id in &ids {
             self.load_candidate(tx, id, batch)?;
         }
